@@ -1,0 +1,104 @@
+/**
+ * The element contract: what an element package exports (default export of `defineElement`).
+ * This is dib's public API; bump ELEMENT_CONTRACT only for incompatible changes.
+ */
+import type { BlockDeviceConfig } from '../config/schema.js';
+import type { Build } from '../build/types.js';
+
+/** Version of the element contract implemented by this core. */
+export const ELEMENT_CONTRACT = 1;
+
+/** Build environment as seen by elements: `DIB_*`, `ARCH`, `IMAGE_NAME`, … */
+export type Env = Record<string, string>;
+
+/**
+ * One package request in DIB's package-installs schema (reference §4.6).
+ * `null` means "install in install.d with no filter".
+ */
+export interface PackageParams {
+  phase?: 'pre-install.d' | 'install.d' | 'post-install.d';
+  /** presence (even false) means: remove this package */
+  uninstall?: boolean | null;
+  /** install, then remove at the end of the phase's uninstall point */
+  'build-only'?: boolean | null;
+  installtype?: string;
+  arch?: string;
+  'not-arch'?: string;
+  dib_python_version?: string | number;
+  /** `VAR=value` / `VAR!=value`, or a list of them (all must hold) */
+  when?: string | string[];
+}
+export type PackageInstalls = Record<string, PackageParams | PackageParams[] | null>;
+
+/** DIB's pkg-map schema (reference §4.3). */
+export interface PkgMap {
+  default?: Record<string, string>;
+  family?: Record<string, Record<string, string>>;
+  distro?: Record<string, Record<string, string>>;
+  release?: Record<string, Record<string, Record<string, string>>>;
+}
+
+/** A host tool an element needs, for `dib doctor` and the pre-flight check. */
+export interface HostTool {
+  /** command looked up on PATH */
+  command: string;
+  /** Debian package providing it */
+  package: string;
+  /** why it is needed, shown to the user */
+  why?: string;
+}
+
+export interface ElementDefinition {
+  /** Element name as users write it (`debian-minimal`), DIB's spelling. */
+  name: string;
+  description?: string;
+  /** element-deps */
+  deps?: string[];
+  /** element-provides (virtual names such as `operating-system`, `block-device`) */
+  provides?: string[];
+  /**
+   * environment.d: an object gives defaults (set only when unset); a function receives the
+   * environment so far and returns the variables it sets (it may override).
+   */
+  environment?: Env | ((env: Readonly<Env>) => Env);
+  /** package-installs requests, in DIB's schema */
+  packages?: PackageInstalls;
+  /** pkg-map for this element's package names */
+  pkgMap?: PkgMap;
+  /** block-device-default.yaml: the layout this element proposes (first element wins) */
+  blockDevice?: BlockDeviceConfig | ((env: Readonly<Env>) => BlockDeviceConfig | undefined);
+  /** host tools needed (by `dib doctor` and the pre-flight check) */
+  hostTools?: HostTool[] | ((env: Readonly<Env>) => HostTool[]);
+  /** Tap the build's hooks. Called once per build, in resolved element order. */
+  apply?(build: Build): void | Promise<void>;
+}
+
+export interface Element extends ElementDefinition {
+  /** the contract version this element was written for */
+  readonly contract: number;
+}
+
+const ELEMENT_BRAND = Symbol.for('dib.element');
+
+/** Declare an element. The result is the default export of an element package. */
+export function defineElement(def: ElementDefinition): Element {
+  const el = { ...def, contract: ELEMENT_CONTRACT } as Element & { [ELEMENT_BRAND]: true };
+  Object.defineProperty(el, ELEMENT_BRAND, { value: true });
+  return Object.freeze(el);
+}
+
+export function isElement(x: unknown): x is Element {
+  return typeof x === 'object' && x !== null && typeof (x as Element).name === 'string' && typeof (x as Element).contract === 'number';
+}
+
+/** An element after resolution: where it came from. */
+export interface ResolvedElement {
+  name: string;
+  element: Element;
+  /** package name, or undefined for directory elements */
+  packageName?: string;
+  /** directory holding the element (package root or DIB element dir) */
+  dir: string;
+  /** 'package' for npm elements, 'directory' for DIB-style elements on elementsPath */
+  kind: 'package' | 'directory';
+}

@@ -1,0 +1,95 @@
+/**
+ * Errors are values: a stable code, a one-line message and a hint that names the fix.
+ * The CLI prints `dib: error [CODE] message` and `  hint: …`, never a stack trace
+ * (set DIB_DEBUG_TRACE=1 to get one).
+ */
+export type ErrorCode =
+  | 'E_CONFIG_NOT_FOUND'
+  | 'E_CONFIG_SYNTAX'
+  | 'E_CONFIG_UNKNOWN_KEY'
+  | 'E_CONFIG_TYPE'
+  | 'E_CONFIG_VALUE'
+  | 'E_USAGE'
+  | 'E_NOT_ROOT'
+  | 'E_ELEMENT_NOT_FOUND'
+  | 'E_ELEMENT_INVALID'
+  | 'E_ELEMENT_CONTRACT'
+  | 'E_ALREADY_PROVIDED'
+  | 'E_NO_OS'
+  | 'E_DUPLICATE_TAP'
+  | 'E_TAP_FAILED'
+  | 'E_COMMAND_FAILED'
+  | 'E_ROOT_EMPTY'
+  | 'E_BLOCK_DEVICE_CONFIG'
+  | 'E_DISK'
+  | 'E_OUTPUT'
+  | 'E_HOST_TOOL_MISSING'
+  | 'E_INTERRUPTED'
+  | 'E_OFFLINE_CACHE_MISS'
+  | 'E_PKG_MAP'
+  | 'E_PACKAGE_INSTALLS'
+  | 'E_BOOT'
+  | 'E_BREAK'
+  | 'E_LOCK'
+  | 'E_INTERNAL';
+
+/** Exit status used by the CLI for each class of error. */
+export const EXIT_USAGE = 2;
+export const EXIT_FAILURE = 1;
+export const EXIT_INTERRUPTED = 130;
+
+export interface DibErrorOptions {
+  hint?: string;
+  cause?: unknown;
+  /** process exit status; defaults by code (config/usage → 2, else 1) */
+  exitCode?: number;
+  /** extra lines (for example the last lines of a failed script's output) */
+  details?: string[];
+}
+
+export class DibError extends Error {
+  readonly code: ErrorCode;
+  readonly hint?: string;
+  readonly exitCode: number;
+  readonly details: string[];
+
+  constructor(code: ErrorCode, message: string, options: DibErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'DibError';
+    this.code = code;
+    this.hint = options.hint;
+    this.details = options.details ?? [];
+    this.exitCode = options.exitCode ?? defaultExitCode(code);
+  }
+
+  /** The one-line form printed by the CLI. */
+  toLine(): string {
+    return `[${this.code}] ${this.message}`;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; hint?: string; details?: string[] } {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.hint ? { hint: this.hint } : {}),
+      ...(this.details.length ? { details: this.details } : {}),
+    };
+  }
+}
+
+function defaultExitCode(code: ErrorCode): number {
+  if (code.startsWith('E_CONFIG') || code === 'E_USAGE') return EXIT_USAGE;
+  if (code === 'E_INTERRUPTED') return EXIT_INTERRUPTED;
+  return EXIT_FAILURE;
+}
+
+export function isDibError(e: unknown): e is DibError {
+  return e instanceof DibError || (typeof e === 'object' && e !== null && (e as { name?: string }).name === 'DibError' && typeof (e as { code?: unknown }).code === 'string');
+}
+
+/** Wrap anything thrown into a DibError, keeping an existing one as it is. */
+export function toDibError(e: unknown, code: ErrorCode = 'E_INTERNAL', hint?: string): DibError {
+  if (isDibError(e)) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new DibError(code, message.split('\n')[0] ?? message, { hint, cause: e });
+}
