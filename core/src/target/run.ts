@@ -2,7 +2,7 @@
  * Command runners: on the host, and inside the target chroot. Every output line goes to the
  * logger; a failure becomes a DibError naming the command, with its last lines of output.
  */
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { DibError } from '../errors.js';
@@ -34,13 +34,29 @@ function mergeEnv(base: Record<string, string> | undefined, extra: Record<string
   return env;
 }
 
+interface ChildLike extends Promise<{
+  exitCode?: number;
+  signal?: string;
+  stdout?: unknown;
+  stderr?: unknown;
+  failed: boolean;
+  isCanceled: boolean;
+  shortMessage?: string;
+  message: string;
+}> {
+  stdout: Readable | null;
+  stderr: Readable | null;
+}
+
+type RunAll = RunOptions & Omit<RunnerOptions, 'env'>;
+
 /** Run one command with full control; shared by the host and chroot runners. */
 export async function runCommand(
   display: string,
   file: string,
   args: readonly string[],
   env: Record<string, string>,
-  options: RunOptions & RunnerOptions,
+  options: RunAll,
 ): Promise<RunResult> {
   const { log } = options;
   log.debug(`run: ${display}`);
@@ -53,7 +69,7 @@ export async function runCommand(
     }
     return { exitCode, stdout: '', stderr: '' };
   }
-  const child: ResultPromise = execa(file, [...args], {
+  const child = execa(file, [...args], {
     env,
     extendEnv: false,
     cwd: options.cwd,
@@ -65,7 +81,7 @@ export async function runCommand(
     forceKillAfterDelay: 5000,
     buffer: true,
     maxBuffer: 512 * 1024 * 1024,
-  } as never);
+  } as never) as unknown as ChildLike;
   const tail: string[] = [];
   const keep = (line: string) => {
     tail.push(line);
@@ -113,10 +129,10 @@ export function createHostRunner(opts: RunnerOptions): CommandRunner {
   const base = opts.env ?? { PATH: process.env.PATH ?? HOST_PATH, LC_ALL: 'C' };
   return {
     run(file, args = [], options = {}) {
-      return runCommand(commandLine(file, args), file, args, mergeEnv(base, options.env), { ...opts, ...options });
+      return runCommand(commandLine(file, args), file, args, mergeEnv(base, options.env), { log: opts.log, signal: opts.signal, ...options });
     },
     sh(script, options = {}) {
-      return runCommand(script, 'sh', ['-c', script], mergeEnv(base, options.env), { ...opts, ...options });
+      return runCommand(script, 'sh', ['-c', script], mergeEnv(base, options.env), { log: opts.log, signal: opts.signal, ...options });
     },
   };
 }
@@ -140,7 +156,8 @@ export function createChrootRunner(opts: ChrootRunnerOptions): CommandRunner {
     const env = mergeEnv(base, options.env);
     // chroot(8) execs the command with our PATH, looked up inside the new root.
     return runCommand(`chroot: ${display}`, 'chroot', [opts.root, file, ...args], env, {
-      ...opts,
+      log: opts.log,
+      signal: opts.signal,
       ...options,
       cwd: options.cwd ?? '/',
     });

@@ -1,0 +1,31 @@
+/**
+ * @dib/core public API: the config schema, the element contract, the build and phase
+ * context interfaces, errors and helpers elements may use.
+ */
+export { defineConfig, OUTPUT_TYPES } from './config/schema.js';
+export type { DibConfig, ResolvedConfig, BlockDeviceConfig, BlockDeviceEntry, OutputType } from './config/schema.js';
+export { defineElement, isElement, ELEMENT_CONTRACT } from './elements/contract.js';
+export type { Element, ElementDefinition, ResolvedElement, Env, PackageInstalls, PackageParams, PkgMap, HostTool } from './elements/contract.js';
+export { PHASES, PHASE_NAMES, phaseInfo, isPhaseName } from './build/phases.js';
+export type { PhaseName, HookName, PhaseWhere } from './build/phases.js';
+export type {
+  Build,
+  BuildPaths,
+  Cache,
+  CleanupStack,
+  CommandRunner,
+  Logger,
+  LogLevel,
+  PhaseContext,
+  PhaseHook,
+  PhaseHooks,
+  RunOptions,
+  RunResult,
+  StateStore,
+  TapInfo,
+  TapOptions,
+} from './build/types.js';
+export { DibError, isDibError, toDibError } from './errors.js';
+export type { ErrorCode } from './errors.js';
+export { createHostRunner, createChrootRunner, commandLine } from './target/run.js';
+export { silentLogger } from './log/logger.js';

@@ -1,0 +1,9 @@
+import { defineElement } from '@dib/core';
+
+/** Installs GRUB for BIOS and UEFI from the target's own packages. */
+export default defineElement({
+  name: 'bootloader',
+  description: 'Installs GRUB for BIOS and UEFI from the target's own packages.',
+  deps: [],
+  provides: [],
+});

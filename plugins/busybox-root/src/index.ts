@@ -1,0 +1,9 @@
+import { defineElement } from '@dib/core';
+
+/** A tiny network-free root made from the host's busybox-static (tests and demos). */
+export default defineElement({
+  name: 'busybox-root',
+  description: 'A tiny network-free root made from the host's busybox-static (tests and demos).',
+  deps: [],
+  provides: ['operating-system'],
+});
