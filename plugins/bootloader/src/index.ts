@@ -1,9 +1,9 @@
 import { defineElement } from '@dib/core';
 
-/** Installs GRUB for BIOS and UEFI from the target's own packages. */
+/** Installs GRUB for BIOS and UEFI from the target own packages. */
 export default defineElement({
   name: 'bootloader',
-  description: 'Installs GRUB for BIOS and UEFI from the target's own packages.',
+  description: 'Installs GRUB for BIOS and UEFI from the target own packages.',
   deps: [],
   provides: [],
 });

@@ -1,9 +1,9 @@
 import { defineElement } from '@dib/core';
 
-/** A tiny network-free root made from the host's busybox-static (tests and demos). */
+/** A tiny network-free root made from the host busybox-static (tests and demos). */
 export default defineElement({
   name: 'busybox-root',
-  description: 'A tiny network-free root made from the host's busybox-static (tests and demos).',
+  description: 'A tiny network-free root made from the host busybox-static (tests and demos).',
   deps: [],
   provides: ['operating-system'],
 });
