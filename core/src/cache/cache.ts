@@ -1,0 +1,95 @@
+/**
+ * dib's cache directory: downloads, bootstrapped roots and the apt archive, shared between
+ * builds. Locks are lock directories holding the owner's pid; a lock whose owner is dead is
+ * taken over, so a killed build never wedges the cache.
+ */
+import fs from 'fs-extra';
+import os from 'node:os';
+import path from 'node:path';
+import { DibError } from '../errors.js';
+import type { Cache, Logger } from '../build/types.js';
+
+export function defaultCacheDir(): string {
+  return path.join(os.homedir(), '.cache', 'dib');
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface LockOptions {
+  /** give up after this many milliseconds (default 20 minutes, as DIB's flock -w 1200) */
+  timeoutMs?: number;
+  log?: Logger;
+}
+
+/** Hold an exclusive lock on `lockDir` while `fn` runs. */
+export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 20 * 60 * 1000);
+  await fs.ensureDir(path.dirname(lockDir));
+  let waitedLogged = false;
+  for (;;) {
+    try {
+      await fs.mkdir(lockDir);
+      await fs.writeFile(path.join(lockDir, 'pid'), String(process.pid));
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const owner = Number(await fs.readFile(path.join(lockDir, 'pid'), 'utf8').catch(() => '0'));
+      if (owner && !alive(owner)) {
+        opts.log?.warn(`taking over stale lock ${lockDir} (pid ${owner} is gone)`);
+        await fs.remove(lockDir);
+        continue;
+      }
+      if (!owner) {
+        // being created right now, or a crash between mkdir and writeFile: give it a moment
+        const st = await fs.stat(lockDir).catch(() => undefined);
+        if (st && Date.now() - st.mtimeMs > 10_000) {
+          await fs.remove(lockDir);
+          continue;
+        }
+      }
+      if (Date.now() > deadline) {
+        throw new DibError('E_LOCK', `timed out waiting for cache lock ${lockDir} held by pid ${owner}`, {
+          hint: 'another dib build is using the cache; wait for it or remove the lock directory if that process is gone',
+        });
+      }
+      if (!waitedLogged) {
+        opts.log?.info(`waiting for cache lock ${path.basename(lockDir)} (held by pid ${owner})`);
+        waitedLogged = true;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await fs.remove(lockDir);
+  }
+}
+
+export class DirCache implements Cache {
+  constructor(
+    readonly dir: string,
+    readonly offline: boolean,
+    private readonly log?: Logger,
+  ) {}
+
+  path(...parts: string[]): string {
+    const p = path.join(this.dir, ...parts);
+    if (p !== this.dir && !p.startsWith(this.dir + path.sep)) {
+      throw new DibError('E_INTERNAL', `cache path ${parts.join('/')} escapes the cache dir`);
+    }
+    return p;
+  }
+
+  withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const safe = name.replace(/[^A-Za-z0-9_.-]/g, '_');
+    return withDirLock(this.path('locks', `${safe}.lock`), fn, { log: this.log });
+  }
+}
