@@ -1,9 +1,33 @@
-import { defineElement } from '@dib/core';
+/**
+ * busybox-root: a tiny root made from the host's static busybox, with no network and no
+ * package manager. Every phase runs on it in seconds, so it is the root of dib's integration
+ * tests and demos. It provides `operating-system`.
+ */
+import { defineElement, DibError } from '@dib/core';
+import { makeBusyboxRoot, findStaticBusybox } from './root.js';
 
-/** A tiny network-free root made from the host busybox-static (tests and demos). */
 export default defineElement({
   name: 'busybox-root',
   description: 'A tiny network-free root made from the host busybox-static (tests and demos).',
-  deps: [],
   provides: ['operating-system'],
+  environment: (env) => ({
+    DISTRO_NAME: 'busybox',
+    DIB_RELEASE: env.DIB_RELEASE ?? 'static',
+    DIB_INIT_SYSTEM: env.DIB_INIT_SYSTEM ?? 'sysv',
+    // there is no package manager to update with
+    DIB_AVOID_PACKAGES_UPDATE: env.DIB_AVOID_PACKAGES_UPDATE ?? '1',
+  }),
+  hostTools: [{ command: 'busybox', package: 'busybox-static', why: 'busybox-root copies the static busybox into the image' }],
+  apply(build) {
+    build.hooks.root.tapPromise({ name: 'busybox-root', stage: 10 }, async (ctx) => {
+      const busybox = await findStaticBusybox(ctx.env.DIB_BUSYBOX ?? undefined);
+      if (!busybox) {
+        throw new DibError('E_HOST_TOOL_MISSING', 'busybox-root needs a statically linked busybox on the host', {
+          hint: 'apt-get install busybox-static (or set DIB_BUSYBOX to a static busybox binary)',
+        });
+      }
+      await makeBusyboxRoot(ctx.targetRoot, busybox, { hostname: ctx.env.DIB_BUSYBOX_HOSTNAME ?? 'busybox' });
+      ctx.log.info(`busybox root made from ${busybox}`);
+    });
+  },
 });

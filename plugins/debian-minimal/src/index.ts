@@ -1,4 +1,50 @@
-import { defineElement } from '@dib/core';
+import { defineElement, DibError, type Env, type PhaseContext } from '@dib/core';
+import {
+  addBootstrapPackages,
+  debLines,
+  installAptKeyring,
+  normaliseArch,
+  parseSourcesConf,
+  preinstallEnabled,
+  setBootstrapSources,
+  writeAptSources,
+} from '@dib/element-debootstrap';
+import { DEBIAN_BASE_PACKAGES, debianBootstrapPackages, debianEnvironment, defaultSourcesConf } from './env.js';
+
+export * from './env.js';
+
+/**
+ * The sources the bootstrap itself uses: the image's own when they are DIB's defaults (all
+ * signed by the Debian archive key), so the cached root is already up to date; with a
+ * DIB_APT_SOURCES_CONF of the user's, the main mirror alone, as DIB bootstraps.
+ */
+export function debianBootstrapSources(env: Readonly<Env>): string[] {
+  const conf = env.DIB_APT_SOURCES_CONF;
+  if (!conf || conf !== defaultSourcesConf(env)) return [];
+  return debLines(parseSourcesConf(conf));
+}
+
+const APT_ENV = { DEBIAN_FRONTEND: 'noninteractive' };
+
+async function baseinstall(ctx: PhaseContext): Promise<void> {
+  const { env, targetRoot: root } = ctx;
+  const conf = env.DIB_APT_SOURCES_CONF;
+  if (!conf) {
+    throw new DibError('E_CONFIG_VALUE', 'debian-minimal: DIB_APT_SOURCES_CONF is empty', { hint: "set DIB_APT_SOURCES_CONF to lines of 'name:deb URI SUITE COMPONENTS', or unset it for the defaults" });
+  }
+  const key = await installAptKeyring(root, env);
+  if (key) ctx.log.info(`apt trusts ${key.slice(root.length)}`);
+  const files = await writeAptSources(root, parseSourcesConf(conf));
+  ctx.log.info(`apt sources: ${files.map((f) => f.slice(root.length)).join(', ')}`);
+  const apt = (...args: string[]) => ctx.target.run('apt-get', ['-o', 'Dpkg::Options::=--force-confold', '-o', 'Dpkg::Options::=--force-confdef', ...args], { env: APT_ENV });
+  if (ctx.cache.offline || env.DIB_OFFLINE) {
+    ctx.log.info('offline: no apt-get update or dist-upgrade (the cached root is used as it is)');
+  } else {
+    await apt('update');
+    await apt('-y', 'dist-upgrade');
+  }
+  if (!preinstallEnabled(env)) await apt('-y', 'install', ...DEBIAN_BASE_PACKAGES);
+}
 
 /** A minimal Debian root. */
 export default defineElement({
@@ -6,4 +52,17 @@ export default defineElement({
   description: 'A minimal Debian root.',
   deps: ['debootstrap', 'pkg-map'],
   provides: ['operating-system'],
+  environment: debianEnvironment,
+  packages: {
+    'linux-image-amd64': { arch: 'amd64' },
+    'linux-image-686': { arch: 'i386' },
+    'linux-image-arm64': { arch: 'arm64' },
+    netbase: null,
+    'initramfs-tools': null,
+  },
+  apply(build) {
+    addBootstrapPackages(build, (env) => debianBootstrapPackages(env, normaliseArch(env.ARCH ?? 'amd64')));
+    setBootstrapSources(build, debianBootstrapSources);
+    build.hooks.root.tapPromise({ name: 'debian-minimal-baseinstall', stage: 75 }, baseinstall);
+  },
 });

@@ -1,4 +1,238 @@
-import { defineElement } from '@dib/core';
+import { chmod, lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { defineElement, DibError } from '@dib/core';
+import type { Build, PhaseContext } from '@dib/core';
+import { getPackageInstallsHooks } from '@dib/element-package-installs';
+import type { PackageRequest } from '@dib/element-package-installs';
+import { manifestDirPath, rootPath } from '@dib/element-manifests';
+import {
+  APT_SPEEDUP,
+  DISABLE_RECOMMENDS,
+  DIVERSIONS,
+  DPKG_QUERY_FORMAT,
+  FAKE_INITCTL,
+  FAKE_START_STOP_DAEMON,
+  NO_LANGUAGES,
+  NO_TRANSLATIONS,
+  POLICY_RC_D,
+  aptGetArgs,
+  dpkgManifestName,
+  formatDpkgManifest,
+  parseDpkgQuery,
+  proxyConf,
+  trustedKeyName,
+} from './lib.js';
+
+export * from './lib.js';
+
+/** Image dir where copy-apt-keys puts the key files (removed at cleanup). */
+export const APT_KEYS_TMP = 'tmp/apt_keys';
+export const TRUSTED_GPG_D = 'etc/apt/trusted.gpg.d';
+export const APT_ARCHIVES = 'var/cache/apt/archives';
+
+async function exists(p: string): Promise<boolean> {
+  return lstat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Write a file at an image path (links resolved inside the image), creating its directory. */
+async function writeInImage(root: string, path: string, content: string | Buffer, mode?: number): Promise<void> {
+  const p = await rootPath(root, path);
+  await mkdir(dirname(p), { recursive: true });
+  await writeFile(p, content);
+  if (mode !== undefined) await chmod(p, mode);
+}
+
+async function removeInImage(root: string, path: string): Promise<boolean> {
+  const p = await rootPath(root, path, { followLast: false });
+  if (!(await exists(p))) return false;
+  await rm(p, { force: true });
+  return true;
+}
+
+async function listKeyFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const ent of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, ent.name);
+    const st = await stat(p).catch(() => undefined);
+    if (st?.isDirectory()) out.push(...(await listKeyFiles(p)));
+    else if (st?.isFile()) out.push(p);
+  }
+  return out.sort();
+}
+
+/** extra-data 1 `copy-apt-keys`: DIB_ADD_APT_KEYS/* → image `tmp/apt_keys/` and trusted by apt. */
+export async function copyAptKeys(ctx: PhaseContext): Promise<void> {
+  const keysDir = ctx.env.DIB_ADD_APT_KEYS;
+  if (!keysDir) {
+    ctx.log.info('DIB_ADD_APT_KEYS is not set: no extra apt keys');
+    return;
+  }
+  const st = await stat(keysDir).catch(() => undefined);
+  if (!st?.isDirectory()) {
+    throw new DibError('E_CONFIG_VALUE', `dpkg: DIB_ADD_APT_KEYS=${keysDir} is not a directory`, { hint: 'point DIB_ADD_APT_KEYS at a directory of apt key files (.gpg or .asc)' });
+  }
+  const files = await listKeyFiles(keysDir);
+  for (const f of files) {
+    const content = await readFile(f);
+    const name = f.split('/').pop()!;
+    await writeInImage(ctx.targetRoot, join(APT_KEYS_TMP, name), content, 0o644);
+    await writeInImage(ctx.targetRoot, join(TRUSTED_GPG_D, trustedKeyName(name, content)), content, 0o644);
+    ctx.log.info(`apt key ${name} added to /${TRUSTED_GPG_D}`);
+  }
+  if (files.length === 0) ctx.log.warn(`DIB_ADD_APT_KEYS=${keysDir} holds no files`);
+}
+
+/** root 50 `block-apt-translations`. */
+export async function blockAptTranslations(ctx: PhaseContext): Promise<void> {
+  await writeInImage(ctx.targetRoot, DIVERSIONS.noTranslations, NO_TRANSLATIONS);
+  // Debian bug 641967: drop translation lists already fetched
+  const lists = await rootPath(ctx.targetRoot, 'var/lib/apt/lists');
+  const names = await readdir(lists).catch(() => [] as string[]);
+  for (const n of names) if (n.includes('_i18n_Translation-')) await rm(join(lists, n), { force: true });
+}
+
+/** Move `path` aside to `path.REAL` and put a stub in its place. */
+async function divert(ctx: PhaseContext, path: string, stub: string): Promise<boolean> {
+  const p = await rootPath(ctx.targetRoot, path, { followLast: false });
+  if (!(await exists(p))) return false;
+  if (await exists(`${p}.REAL`)) {
+    ctx.log.warn(`/${path}.REAL already exists: keeping it`);
+  } else await rename(p, `${p}.REAL`);
+  await writeFile(p, stub);
+  await chmod(p, 0o755);
+  return true;
+}
+
+async function undivert(ctx: PhaseContext, path: string): Promise<boolean> {
+  const p = await rootPath(ctx.targetRoot, path, { followLast: false });
+  if (!(await exists(`${p}.REAL`))) return false;
+  await rename(`${p}.REAL`, p);
+  return true;
+}
+
+/** root 50 `block-daemons`: start-stop-daemon and initctl stubs, policy-rc.d answering 101. */
+export async function blockDaemons(ctx: PhaseContext): Promise<void> {
+  if (!(await divert(ctx, DIVERSIONS.startStopDaemon, FAKE_START_STOP_DAEMON))) {
+    ctx.log.warn(`/${DIVERSIONS.startStopDaemon} not found: not diverted`);
+  }
+  await divert(ctx, DIVERSIONS.initctl, FAKE_INITCTL);
+  await writeInImage(ctx.targetRoot, DIVERSIONS.policyRcD, POLICY_RC_D, 0o755);
+}
+
+function httpProxy(ctx: PhaseContext): string | undefined {
+  return ctx.env.http_proxy || process.env.http_proxy || undefined;
+}
+
+/** root 50 `build-with-http-cache`: apt uses `http_proxy` while building. */
+export async function buildWithHttpCache(ctx: PhaseContext): Promise<void> {
+  const proxy = httpProxy(ctx);
+  if (proxy) await writeInImage(ctx.targetRoot, DIVERSIONS.proxy, proxyConf(proxy));
+}
+
+/** root 50 `trim-dpkg`: no fsync while building, no translations. */
+export async function trimDpkg(ctx: PhaseContext): Promise<void> {
+  await writeInImage(ctx.targetRoot, DIVERSIONS.aptSpeedup, APT_SPEEDUP);
+  await writeInImage(ctx.targetRoot, DIVERSIONS.noLanguages, NO_LANGUAGES);
+}
+
+/** pre-install 0 `disable-apt-recommends`. */
+export async function disableAptRecommends(ctx: PhaseContext): Promise<void> {
+  await writeInImage(ctx.targetRoot, DIVERSIONS.disableRecommends, DISABLE_RECOMMENDS);
+}
+
+/** pre-install 99 `apt-get-update`. */
+export async function aptGetUpdate(ctx: PhaseContext): Promise<void> {
+  await ctx.target.run('apt-get', ['-y', 'update'], { env: proxyEnv(ctx) });
+}
+
+function proxyEnv(ctx: PhaseContext): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const k of ['http_proxy', 'https_proxy', 'no_proxy']) {
+    const v = ctx.env[k] ?? process.env[k];
+    if (v) env[k] = v;
+  }
+  return env;
+}
+
+/** The apt answer to package-installs' `installPackages` hook. */
+export async function aptInstall(ctx: PhaseContext, request: PackageRequest): Promise<true> {
+  await ctx.target.run('apt-get', aptGetArgs(request.action, request.packages), {
+    env: { DEBIAN_FRONTEND: 'noninteractive', ...proxyEnv(ctx) },
+  });
+  return true;
+}
+
+/** finalise 99 `clean-up-cache`: `apt-get clean` unless DIB_DISABLE_APT_CLEANUP=1. */
+export async function cleanUpCache(ctx: PhaseContext): Promise<void> {
+  if (ctx.env.DIB_DISABLE_APT_CLEANUP === '1') return;
+  await ctx.target.run('apt-get', ['clean']);
+}
+
+/** finalise 99 `write-dpkg-manifest`: `<manifests>/dib-manifest-dpkg-<image>`. */
+export async function writeDpkgManifest(ctx: PhaseContext): Promise<void> {
+  const r = await ctx.target.run('dpkg-query', ['--show', `--showformat=${DPKG_QUERY_FORMAT}`], { quiet: true });
+  const dir = await manifestDirPath(ctx);
+  await mkdir(dir, { recursive: true });
+  const name = dpkgManifestName(ctx.env.IMAGE_NAME || ctx.build.paths.outputBase);
+  await writeFile(join(dir, name), formatDpkgManifest(parseDpkgQuery(r.stdout)));
+  ctx.log.info(`dpkg manifest written: ${name}`);
+}
+
+/** cleanup 40 `unblock-daemons`. */
+export async function unblockDaemons(ctx: PhaseContext): Promise<void> {
+  await undivert(ctx, DIVERSIONS.startStopDaemon);
+  await undivert(ctx, DIVERSIONS.initctl);
+  await removeInImage(ctx.targetRoot, DIVERSIONS.policyRcD);
+}
+
+/** cleanup 50 `remove-img-build-proxy`. */
+export async function removeImgBuildProxy(ctx: PhaseContext): Promise<void> {
+  await removeInImage(ctx.targetRoot, DIVERSIONS.proxy);
+}
+
+/** cleanup 50 `remove-apt-keys-dir`: the keys stay trusted, the copies in /tmp go. */
+export async function removeAptKeysDir(ctx: PhaseContext): Promise<void> {
+  await rm(await rootPath(ctx.targetRoot, APT_KEYS_TMP, { followLast: false }), { recursive: true, force: true });
+}
+
+/** cleanup 60 `untrim-dpkg`. */
+export async function untrimDpkg(ctx: PhaseContext): Promise<void> {
+  await removeInImage(ctx.targetRoot, DIVERSIONS.aptSpeedup);
+  await removeInImage(ctx.targetRoot, DIVERSIONS.noLanguages);
+}
+
+/** The shared apt archive cache: bind-mounted at root, unmounted at post-root (or on failure). */
+function sharedAptCache(build: Build) {
+  let release: (() => Promise<void>) | undefined;
+  return {
+    /** root 50 `shared-apt-cache` */
+    async mount(ctx: PhaseContext): Promise<void> {
+      if (ctx.env.DIB_APT_LOCAL_CACHE === '0') return;
+      const distro = ctx.env.DISTRO_NAME;
+      if (!distro) throw new DibError('E_TAP_FAILED', 'dpkg: DISTRO_NAME is not set, cannot pick the apt cache', { hint: 'the operating-system element sets DISTRO_NAME' });
+      const cacheDir = ctx.cache.path('apt', distro);
+      await mkdir(join(cacheDir, 'partial'), { recursive: true });
+      const mountPoint = await rootPath(ctx.targetRoot, APT_ARCHIVES);
+      await mkdir(mountPoint, { recursive: true });
+      await ctx.host.run('mount', ['--bind', cacheDir, mountPoint]);
+      const host = ctx.host;
+      release = build.cleanup.push(`unmount apt cache ${mountPoint}`, async () => {
+        const r = await host.run('umount', [mountPoint], { reject: false });
+        if (r.exitCode !== 0) await host.run('umount', ['-l', mountPoint]);
+      });
+      ctx.log.info(`apt archives shared from ${cacheDir}`);
+    },
+    /** post-root 999 `unmount-apt-cache`: DIB drops the bind before the tree is packed */
+    async unmount(): Promise<void> {
+      const r = release;
+      release = undefined;
+      await r?.();
+    },
+  };
+}
 
 /** apt/dpkg support: build-time diversions, apt keys, package installation, dpkg manifest. */
 export default defineElement({
@@ -6,4 +240,29 @@ export default defineElement({
   description: 'apt/dpkg support: build-time diversions, apt keys, package installation, dpkg manifest.',
   deps: ['install-bin', 'manifests', 'package-installs'],
   provides: [],
+  environment: { DIB_ADD_APT_KEYS: '' },
+  hostTools: [
+    { command: 'mount', package: 'mount', why: 'bind-mounts the shared apt archive cache into the image' },
+    { command: 'umount', package: 'mount', why: 'unmounts the shared apt archive cache' },
+  ],
+  apply(build) {
+    const h = build.hooks;
+    h.extraData.tapPromise({ name: 'copy-apt-keys', stage: 1 }, copyAptKeys);
+    h.root.tapPromise({ name: 'block-apt-translations', stage: 50 }, blockAptTranslations);
+    h.root.tapPromise({ name: 'block-daemons', stage: 50 }, blockDaemons);
+    h.root.tapPromise({ name: 'build-with-http-cache', stage: 50 }, buildWithHttpCache);
+    const cache = sharedAptCache(build);
+    h.root.tapPromise({ name: 'shared-apt-cache', stage: 50 }, (ctx) => cache.mount(ctx));
+    h.root.tapPromise({ name: 'trim-dpkg', stage: 50 }, trimDpkg);
+    h.postRoot.tapPromise({ name: 'unmount-apt-cache', stage: 999 }, () => cache.unmount());
+    h.preInstall.tapPromise({ name: 'disable-apt-recommends', stage: 0 }, disableAptRecommends);
+    h.preInstall.tapPromise({ name: 'apt-get-update', stage: 99 }, aptGetUpdate);
+    h.finalise.tapPromise({ name: 'clean-up-cache', stage: 99 }, cleanUpCache);
+    h.finalise.tapPromise({ name: 'write-dpkg-manifest', stage: 99 }, writeDpkgManifest);
+    h.cleanup.tapPromise({ name: 'unblock-daemons', stage: 40 }, unblockDaemons);
+    h.cleanup.tapPromise({ name: 'remove-img-build-proxy', stage: 50 }, removeImgBuildProxy);
+    h.cleanup.tapPromise({ name: 'remove-apt-keys-dir', stage: 50 }, removeAptKeysDir);
+    h.cleanup.tapPromise({ name: 'untrim-dpkg', stage: 60 }, untrimDpkg);
+    getPackageInstallsHooks(build).installPackages.tapPromise('apt', aptInstall);
+  },
 });

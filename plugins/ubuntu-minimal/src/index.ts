@@ -1,4 +1,30 @@
-import { defineElement } from '@dib/core';
+import { defineElement, type PhaseContext } from '@dib/core';
+import { addBootstrapPackages, installAptKeyring, preinstallEnabled, setBootstrapSources, writeTargetFile } from '@dib/element-debootstrap';
+import { UBUNTU_PACKAGES, ubuntuBasePackages, ubuntuBootstrapPackages, ubuntuEnvironment, ubuntuSourcesLines, ubuntuSourcesList } from './env.js';
+
+export * from './env.js';
+
+const APT_ENV = { DEBIAN_FRONTEND: 'noninteractive' };
+
+async function baseinstall(ctx: PhaseContext): Promise<void> {
+  const { env, targetRoot: root } = ctx;
+  const key = await installAptKeyring(root, env);
+  if (key) ctx.log.info(`apt trusts ${key.slice(root.length)}`);
+  await writeTargetFile(root, 'etc/apt/sources.list', ubuntuSourcesList(env));
+  const apt = (...args: string[]) => ctx.target.run('apt-get', ['-o', 'Dpkg::Options::=--force-confold', '-o', 'Dpkg::Options::=--force-confdef', ...args], { env: APT_ENV });
+  if (ctx.cache.offline || env.DIB_OFFLINE) {
+    ctx.log.info('offline: no apt-get update or dist-upgrade (the cached root is used as it is)');
+  } else {
+    await apt('update');
+    await apt('-y', 'dist-upgrade');
+  }
+  if (!preinstallEnabled(env)) await apt('-y', 'install', ...ubuntuBasePackages(env));
+}
+
+/** ubuntu-common: IPv6 temporary (RFC 3041/4941) addresses off. */
+async function disableIpv6Privacy(ctx: PhaseContext): Promise<void> {
+  await writeTargetFile(ctx.targetRoot, 'etc/sysctl.d/10-ipv6-privacy.conf', 'net.ipv6.conf.all.use_tempaddr = 0\nnet.ipv6.conf.default.use_tempaddr = 0\n');
+}
 
 /** A minimal Ubuntu root. */
 export default defineElement({
@@ -6,4 +32,15 @@ export default defineElement({
   description: 'A minimal Ubuntu root.',
   deps: ['debootstrap', 'package-installs'],
   provides: ['operating-system'],
+  environment: ubuntuEnvironment,
+  packages: UBUNTU_PACKAGES,
+  apply(build) {
+    addBootstrapPackages(build, ubuntuBootstrapPackages);
+    setBootstrapSources(build, ubuntuSourcesLines);
+    build.hooks.root.tapPromise({ name: 'ubuntu-minimal-baseinstall', stage: 75 }, baseinstall);
+    build.hooks.install.tapPromise({ name: 'disable-ipv6-privacy', stage: 80 }, disableIpv6Privacy);
+    build.hooks.postInstall.tapPromise({ name: 'autoremove', stage: 99 }, async (ctx) => {
+      await ctx.target.run('apt-get', ['-y', 'autoremove'], { env: APT_ENV });
+    });
+  },
 });

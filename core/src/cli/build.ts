@@ -1,0 +1,109 @@
+/** `dib build`: DIB's disk-image-create, from the config file and/or DIB-style arguments. */
+import fs from 'fs-extra';
+import path from 'node:path';
+import { createBuild } from '../build/build.js';
+import { parseBreakpoints } from '../build/breakpoints.js';
+import { runBuild } from '../build/driver.js';
+import { DibError } from '../errors.js';
+import { EventBus } from '../log/events.js';
+import { attachJsonReporter, attachTextReporter, timingTable } from '../log/text-reporter.js';
+import { BUILD_OPTIONS, overridesFrom, parseCommand, type BuildFlags } from './args.js';
+import { helpRequested, loadConfig } from './common.js';
+import { printError } from './main.js';
+
+export const BUILD_USAGE = `Usage: dib build [options] [elements…]
+
+Builds an image. Without element names the config (dib.config.ts, .dibrc*, package.json#dib,
+or --config PATH) says what to build; options override the config.
+
+Options (DIB's disk-image-create spelling):
+  -a ARCH                 target architecture (default: the host's)
+  -o NAME                 output base name (default: image)
+  -t TYPES                output types, comma-separated: raw,qcow2,vhd,tar,tgz,squashfs
+  -x                      trace: debug log lines (repeat for more)
+  -u                      do not compress qcow2 output
+  -n                      do not add the 'base' element
+  -p PKGS                 extra packages to install, comma-separated (repeatable)
+  --checksum              write .md5 and .sha256 next to each image
+  --image-size SIZE       image size: GiB as a number, or with a unit (4GiB, 3000MiB)
+  --image-cache DIR       cache directory (default ~/.cache/dib)
+  --root-label LABEL      root filesystem label
+  --install-type TYPE     default install type (default: source)
+  --mkfs-options OPTS     extra mkfs options for the root filesystem
+  --logfile FILE          append the timestamped log to FILE
+  --offline               use only cached downloads
+  --work-dir DIR          where build directories are made (default: the temp dir)
+  --elements-path DIRS    extra DIB element directories (colon-separated, repeatable)
+  -e, --env NAME=VALUE    set a build variable (repeatable)
+  --break POINTS          open a shell at before-<phase>, after-<phase>, after-error
+  -q, --quiet             only warnings, errors and the result on the terminal
+  --json                  write events as JSON lines on stdout
+  --config PATH           config file to use`;
+
+export async function buildCommand(argv: string[]): Promise<number> {
+  if (helpRequested(argv)) {
+    process.stdout.write(BUILD_USAGE + '\n');
+    return 0;
+  }
+  const { flags, positionals } = parseCommand<BuildFlags>('build', argv, BUILD_OPTIONS);
+  const config = await loadConfig({ configPath: flags.config, overrides: overridesFrom(flags, positionals) });
+  if (process.getuid && process.getuid() !== 0) {
+    throw new DibError('E_NOT_ROOT', 'dib build needs root (it runs chroot and mounts /proc, /sys and /dev in the image tree)', {
+      hint: 'run it as root: sudo dib build …',
+    });
+  }
+  const breakpoints = parseBreakpoints(flags.break ?? process.env.break, {
+    isTTY: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+    outsideTarget: process.env.break_outside_target === '1',
+    hostCommand: process.env.break_cmd,
+  });
+  const bus = new EventBus();
+  if (config.logfile) await fs.ensureDir(path.dirname(path.resolve(config.logfile)));
+  const trace = Number(config.env.DIB_DEBUG_TRACE ?? '0') > 0;
+  const text = attachTextReporter(bus, {
+    logfile: config.logfile,
+    debug: trace,
+    quiet: Boolean(flags.quiet || flags.json || process.env.DIB_QUIET === '1'),
+    noTimestamp: process.env.DIB_NO_TIMESTAMP === '1',
+    write: flags.json ? () => undefined : undefined,
+  });
+  const offJson = flags.json ? attachJsonReporter(bus) : () => undefined;
+
+  const abort = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      text.line(`dib: ${sig} received: stopping and cleaning up (mounts, chroot processes, work dir)…`);
+      abort.abort(new DibError('E_INTERRUPTED', `interrupted by ${sig}`));
+    } else {
+      text.line('dib: still cleaning up; please wait');
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  try {
+    const build = await createBuild({ config, argv, bus, signal: abort.signal });
+    const result = await runBuild(build, { breakpoints });
+    for (const l of timingTable(result.phases, result.seconds)) text.line(l);
+    if (result.ok) {
+      for (const o of result.outputs) text.line(`  ${o.path}  ${o.format}  ${(o.bytes / 1048576).toFixed(1)} MiB  sha256 ${o.sha256.slice(0, 16)}…`);
+      if (result.report) text.line(`  report: ${result.report}`);
+      return 0;
+    }
+    const err = result.error!;
+    if (abort.signal.aborted) {
+      printError(new DibError('E_INTERRUPTED', `build interrupted; everything it made was removed`, { hint: 'run dib build again' }));
+      return 130;
+    }
+    printError(err);
+    return err.exitCode;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
+    offJson();
+    text.close();
+  }
+}

@@ -1,0 +1,18 @@
+/** Pieces shared by the commands that load a config and elements. */
+import { resolveConfig } from '../config/resolve.js';
+import type { DibConfig, ResolvedConfig } from '../config/schema.js';
+import { createBuild, type DibBuild } from '../build/build.js';
+import { EventBus } from '../log/events.js';
+
+export async function loadConfig(opts: { configPath?: string; overrides?: Partial<DibConfig>; requireElements?: boolean }): Promise<ResolvedConfig> {
+  return resolveConfig({ cwd: process.cwd(), configPath: opts.configPath, overrides: opts.overrides, requireElements: opts.requireElements });
+}
+
+/** A build that only registers taps (dib plan, dib packages). */
+export async function planBuild(config: ResolvedConfig, argv: string[] = []): Promise<DibBuild> {
+  return createBuild({ config, argv, planOnly: true, bus: new EventBus() });
+}
+
+export function helpRequested(argv: string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
+}

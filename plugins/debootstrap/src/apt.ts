@@ -1,0 +1,37 @@
+/** Writing apt configuration into the target (used by the OS elements' baseinstall taps). */
+import { promises as fs } from 'node:fs';
+import type { Env } from '@dib/core';
+import { sourcesListFiles, type AptSourceEntry } from './sources.js';
+import { resolveInRoot, writeTargetFile } from './fsutil.js';
+
+/** etc/apt/sources.list.d/<name>.list for each entry (DIB_APT_SOURCES_CONF). Returns the files. */
+export async function writeAptSources(root: string, entries: readonly AptSourceEntry[]): Promise<string[]> {
+  await fs.mkdir(await resolveInRoot(root, 'etc/apt/sources.list.d'), { recursive: true });
+  const written: string[] = [];
+  for (const [file, content] of sourcesListFiles(entries)) {
+    written.push(await writeTargetFile(root, `etc/apt/sources.list.d/${file}`, content));
+  }
+  return written;
+}
+
+/**
+ * The keyring the bootstrap used, when the user gave one (DIB_APT_KEYRING, or the legacy
+ * DIB_DEBIAN_KEYRING), trusted by apt in the image: DIB runs `apt-key add`; apt-key is gone
+ * from current releases, so the keyring goes to etc/apt/trusted.gpg.d (armored → .asc).
+ */
+export async function installAptKeyring(root: string, env: Readonly<Env>): Promise<string | undefined> {
+  const src = env.DIB_APT_KEYRING || env.DIB_DEBIAN_KEYRING;
+  if (!src) return undefined;
+  const st = await fs.stat(src);
+  if (st.isDirectory()) {
+    let last: string | undefined;
+    for (const n of (await fs.readdir(src)).sort()) {
+      if (!/\.(gpg|asc)$/.test(n)) continue;
+      last = await writeTargetFile(root, `etc/apt/trusted.gpg.d/dib-${n}`, await fs.readFile(`${src}/${n}`));
+    }
+    return last;
+  }
+  const data = await fs.readFile(src);
+  const armored = data.subarray(0, 64).toString('latin1').includes('-----BEGIN PGP');
+  return writeTargetFile(root, `etc/apt/trusted.gpg.d/dib-apt-keyring.${armored ? 'asc' : 'gpg'}`, data);
+}

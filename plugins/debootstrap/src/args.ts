@@ -1,0 +1,79 @@
+/** The bootstrap command line for mmdebstrap or debootstrap (pure). */
+import type { BootstrapSettings } from './settings.js';
+
+export interface CommandPlan {
+  file: string;
+  args: string[];
+}
+
+export interface CommandOptions {
+  /**
+   * A host directory of downloaded .deb files shared between builds (the apt archive cache):
+   * mmdebstrap hard-links (or copies) them in before downloading and copies new ones back;
+   * debootstrap gets it as --cache-dir.
+   */
+  aptArchiveDir?: string;
+}
+
+function shq(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** mmdebstrap hooks that reuse and fill the shared apt archive. */
+export function mmdebstrapArchiveHooks(dir: string): string[] {
+  const d = shq(dir);
+  const inside = '"$1"/var/cache/apt/archives';
+  // Reuse: hard links when the cache and the target share a filesystem, else copies. apt
+  // checks every file against the signed index, so a stale or foreign .deb is never used.
+  const syncIn =
+    `mkdir -p ${inside}/partial && for f in ${d}/*.deb; do [ -f "$f" ] || continue; ` +
+    `ln -f "$f" ${inside}/ 2>/dev/null || cp -p "$f" ${inside}/; done`;
+  // Keep what was downloaded: each new .deb is written under a temporary name, then renamed,
+  // so a concurrent reader never sees half a file.
+  const syncOut =
+    `mkdir -p ${d} && for f in ${inside}/*.deb; do [ -f "$f" ] || continue; b=$(basename "$f"); ` +
+    `[ -e ${d}/"$b" ] && continue; ` +
+    `{ ln -f "$f" ${d}/."$b".tmp$$ 2>/dev/null || cp -p "$f" ${d}/."$b".tmp$$; } && mv -f ${d}/."$b".tmp$$ ${d}/"$b"; done`;
+  return ['--skip=essential/unlink', `--setup-hook=${syncIn}`, `--customize-hook=${syncOut}`];
+}
+
+/** The command that bootstraps `target` as `s` says. Signatures are always checked. */
+export function bootstrapCommand(s: BootstrapSettings, target: string, opts: CommandOptions = {}): CommandPlan {
+  if (s.tool === 'mmdebstrap') {
+    const args = [
+      '--verbose',
+      `--variant=${s.variant}`,
+      `--architectures=${s.arch}`,
+      `--components=${s.components.join(',')}`,
+      `--include=${s.include.join(',')}`,
+      `--keyring=${s.keyring}`,
+      // keep the package lists: an --offline build can still install from the apt cache,
+      // and the next `apt-get update` only has to fetch what changed
+      '--skip=cleanup/apt/lists',
+      ...(opts.aptArchiveDir ? mmdebstrapArchiveHooks(opts.aptArchiveDir) : []),
+      ...s.mmdebstrapArgs,
+      s.release,
+      target,
+      ...s.sources,
+    ];
+    return { file: 'mmdebstrap', args };
+  }
+  const keyringInExtra = s.extraArgs.some((a) => a === '--keyring' || a.startsWith('--keyring='));
+  const args = [
+    '--verbose',
+    `--variant=${s.variant}`,
+    `--components=${s.components.join(',')}`,
+    `--arch=${s.arch}`,
+    ...(keyringInExtra ? [] : [`--keyring=${s.keyring}`]),
+    // never fall back to unauthenticated downloads
+    '--force-check-gpg',
+    `--include=${s.include.join(',')}`,
+    ...(opts.aptArchiveDir ? [`--cache-dir=${opts.aptArchiveDir}`] : []),
+    ...s.extraArgs,
+    s.release,
+    target,
+    s.mirror,
+    ...(s.script ? [s.script] : []),
+  ];
+  return { file: 'debootstrap', args };
+}

@@ -1,0 +1,106 @@
+/**
+ * The package-installs hooks other elements tap (webpack's getCompilationHooks pattern), and
+ * the one call elements use to install packages: the OS family's element (dpkg for apt)
+ * answers `installPackages`.
+ */
+import { AsyncSeriesBailHook } from 'tapable';
+import { DibError } from '@dib/core';
+import type { Build, PhaseContext } from '@dib/core';
+import { familyOf, mapPackages, readElementPkgMap } from '@dib/element-pkg-map';
+
+export type PackageAction = 'install' | 'uninstall' | 'upgrade';
+
+/** A request to the package manager: `upgrade` ignores `packages` (dist-upgrade). */
+export interface PackageRequest {
+  action: PackageAction;
+  packages: string[];
+}
+
+export interface PackageInstallsHooks {
+  /**
+   * Install, remove or upgrade packages in the target. The OS family's element taps this and
+   * returns `true` when it handled the request; no answer is an error.
+   */
+  installPackages: AsyncSeriesBailHook<[PhaseContext, PackageRequest], true | undefined>;
+}
+
+const hooksOf = new WeakMap<Build, PackageInstallsHooks>();
+
+export function getPackageInstallsHooks(build: Build): PackageInstallsHooks {
+  let hooks = hooksOf.get(build);
+  if (!hooks) {
+    hooks = Object.freeze({
+      installPackages: new AsyncSeriesBailHook<[PhaseContext, PackageRequest], true | undefined>(['ctx', 'request']),
+    });
+    hooksOf.set(build, hooks);
+  }
+  return hooks;
+}
+
+/** The element that installs packages for a distro, for error messages. */
+export function packageElementFor(distro: string | undefined): string {
+  switch (distro && familyOf(distro)) {
+    case 'debian':
+      return 'dpkg';
+    case 'redhat':
+      return 'yum/dnf (rpm-distro)';
+    case 'suse':
+      return 'zypper';
+    case 'gentoo':
+      return 'gentoo';
+    default:
+      return 'the operating system element';
+  }
+}
+
+/** Hand a request to the OS element. Empty install/uninstall lists do nothing, as DIB's install-packages. */
+export async function requestPackages(ctx: PhaseContext, request: PackageRequest): Promise<void> {
+  if (request.action !== 'upgrade' && request.packages.length === 0) {
+    ctx.log.info(`Not running install-packages ${request.action === 'uninstall' ? 'remove' : 'install'} with empty packages list`);
+    return;
+  }
+  const answered = await getPackageInstallsHooks(ctx.build).installPackages.promise(ctx, request);
+  if (answered !== true) {
+    const distro = ctx.env.DISTRO_NAME;
+    throw new DibError('E_PACKAGE_INSTALLS', `no element installs packages${distro ? ` for ${distro}` : ''} (${request.action} ${request.packages.join(' ')})`.trim(), {
+      hint: `add the ${packageElementFor(distro)} element to the build (its OS element usually pulls it in)`,
+    });
+  }
+}
+
+export interface InstallPackagesOptions {
+  /** map the names through this element's pkg-map first (DIB's `install-packages -m`) */
+  element?: string;
+  /** remove instead of install (`install-packages -e`) */
+  uninstall?: boolean;
+  /**
+   * With `element`: fail on a name the map does not know, or when the element has no map
+   * (DIB's strict `-m`). Default false: unknown names pass unchanged (`--missing-ok`).
+   */
+  strict?: boolean;
+}
+
+/** Map `names` through an element's pkg-map for this build's distro and release. */
+export async function mapForElement(ctx: Pick<PhaseContext, 'elements' | 'env'>, element: string, names: readonly string[], missingOk: boolean): Promise<string[]> {
+  const el = ctx.elements.find((e) => e.name === element);
+  const map = el ? await readElementPkgMap(el) : undefined;
+  const distro = ctx.env.DISTRO_NAME;
+  if (!distro) {
+    throw new DibError('E_PKG_MAP', `cannot map packages of ${element}: DISTRO_NAME is not set`, { hint: 'the operating-system element sets DISTRO_NAME' });
+  }
+  return mapPackages({ map, distro, release: ctx.env.DIB_RELEASE, names, missingOk, source: `element ${element}` }).packages;
+}
+
+/**
+ * Install (or remove) packages in the target now, through the OS element. With
+ * `opts.element` the names are mapped through that element's pkg-map first.
+ */
+export async function installPackages(ctx: PhaseContext, packages: string[], opts: InstallPackagesOptions = {}): Promise<void> {
+  const names = opts.element ? await mapForElement(ctx, opts.element, packages, !opts.strict) : packages.flatMap((p) => p.split(/\s+/).filter(Boolean));
+  await requestPackages(ctx, { action: opts.uninstall ? 'uninstall' : 'install', packages: names });
+}
+
+/** Upgrade every package (`install-packages -u`, apt's dist-upgrade). */
+export async function upgradePackages(ctx: PhaseContext): Promise<void> {
+  await requestPackages(ctx, { action: 'upgrade', packages: [] });
+}

@@ -1,0 +1,104 @@
+/** ubuntu-common + ubuntu-minimal environment, sources and kernel rules, as pure functions (reference §5.3). */
+import type { Env, PackageInstalls } from '@dib/core';
+import { normaliseArch } from '@dib/element-debootstrap';
+
+export const UBUNTU_ARCHIVE = 'http://archive.ubuntu.com/ubuntu';
+export const UBUNTU_PORTS = 'http://ports.ubuntu.com/ubuntu-ports';
+/** Architectures Ubuntu serves from ports.ubuntu.com. */
+export const PORTS_ARCHES: ReadonlySet<string> = new Set(['arm64', 'armhf', 'powerpc', 'ppc64el', 's390x', 'riscv64']);
+
+/** LTS releases and their version, for `linux-image-hwe` → `linux-generic-hwe-<version>`. */
+export const UBUNTU_LTS: Readonly<Record<string, string>> = {
+  xenial: '16.04',
+  bionic: '18.04',
+  focal: '20.04',
+  jammy: '22.04',
+  noble: '24.04',
+};
+
+export function ubuntuMirror(env: Readonly<Env>): string {
+  if (env.DIB_DISTRIBUTION_MIRROR) return env.DIB_DISTRIBUTION_MIRROR;
+  return PORTS_ARCHES.has(normaliseArch(env.ARCH || 'amd64')) ? UBUNTU_PORTS : UBUNTU_ARCHIVE;
+}
+
+/** environment.d of ubuntu-common and ubuntu-minimal. */
+export function ubuntuEnvironment(env: Readonly<Env>): Env {
+  const release = env.DIB_RELEASE || 'noble';
+  return {
+    DISTRO_NAME: 'ubuntu',
+    DIB_RELEASE: release,
+    DIB_DEBIAN_COMPONENTS: env.DIB_DEBIAN_COMPONENTS || 'main,universe',
+    DIB_DISTRIBUTION_MIRROR: ubuntuMirror(env),
+    DIB_INIT_SYSTEM: env.DIB_INIT_SYSTEM || (release === 'trusty' ? 'upstart' : 'systemd'),
+    EFI_BOOT_DIR: 'EFI/ubuntu',
+    DIB_UBUNTU_KERNEL: env.DIB_UBUNTU_KERNEL || 'linux-image-generic',
+    DIB_UBUNTU_MIRROR_DISTS: env.DIB_UBUNTU_MIRROR_DISTS ?? 'updates,security,backports',
+  };
+}
+
+function words(list: string | undefined): string[] {
+  return (list ?? '').split(/[\s,]+/).filter(Boolean);
+}
+
+/** The lines of etc/apt/sources.list, as 75-ubuntu-minimal-baseinstall writes them. */
+export function ubuntuSourcesLines(env: Readonly<Env>): string[] {
+  const mirror = ubuntuMirror(env);
+  const release = env.DIB_RELEASE || 'noble';
+  const comps = words(env.DIB_DEBIAN_COMPONENTS || 'main,universe').join(' ');
+  const dists = words(env.DIB_UBUNTU_MIRROR_DISTS ?? 'updates,security,backports');
+  return [`deb ${mirror} ${release} ${comps}`, ...dists.map((d) => `deb ${mirror} ${release}-${d} ${comps}`)];
+}
+
+export function ubuntuSourcesList(env: Readonly<Env>): string {
+  return ubuntuSourcesLines(env).join('\n') + '\n';
+}
+
+/** The kernel package(s) DIB's `when:` rules select (package-installs.yaml of ubuntu-minimal). */
+export function ubuntuKernelPackages(env: Readonly<Env>): string[] {
+  const kernel = env.DIB_UBUNTU_KERNEL || 'linux-image-generic';
+  const release = env.DIB_RELEASE || 'noble';
+  const arm64 = normaliseArch(env.ARCH || 'amd64') === 'arm64';
+  switch (kernel) {
+    case 'linux-image-generic':
+      return [arm64 && release === 'xenial' ? 'linux-generic-hwe-16.04' : 'linux-image-generic'];
+    case 'linux-image-kvm':
+      return arm64 ? [] : ['linux-image-kvm'];
+    case 'linux-image-virtual':
+      return ['linux-image-virtual'];
+    case 'linux-image-hwe': {
+      const v = UBUNTU_LTS[release];
+      return v && release !== 'xenial' ? [`linux-generic-hwe-${v}`] : [];
+    }
+    default:
+      return [];
+  }
+}
+
+/** 75-ubuntu-minimal-baseinstall's packages. */
+export function ubuntuBasePackages(env: Readonly<Env>): string[] {
+  const release = env.DIB_RELEASE || 'noble';
+  return [...(release === 'trusty' || release === 'xenial' ? [] : ['systemd-sysv']), 'busybox', 'sudo', 'python3'];
+}
+
+/** Everything ubuntu-minimal wants in the root, for the bootstrap's --include. */
+export function ubuntuBootstrapPackages(env: Readonly<Env>): string[] {
+  return [...ubuntuBasePackages(env), ...ubuntuKernelPackages(env), 'initramfs-tools'];
+}
+
+const K = 'DIB_UBUNTU_KERNEL';
+/** package-installs of ubuntu-minimal, with DIB's `when:` rules (hwe for bionic…noble). */
+export const UBUNTU_PACKAGES: PackageInstalls = {
+  'linux-image-generic': [
+    { 'not-arch': 'arm64', when: `${K} = linux-image-generic` },
+    { arch: 'arm64', when: ['DIB_RELEASE != xenial', `${K} = linux-image-generic`] },
+  ],
+  'linux-generic-hwe-16.04': { arch: 'arm64', when: ['DIB_RELEASE = xenial', `${K} = linux-image-generic`] },
+  'linux-image-kvm': { 'not-arch': 'arm64', when: `${K} = linux-image-kvm` },
+  'linux-image-virtual': { when: `${K} = linux-image-virtual` },
+  ...Object.fromEntries(
+    Object.entries(UBUNTU_LTS)
+      .filter(([rel]) => rel !== 'xenial')
+      .map(([rel, v]) => [`linux-generic-hwe-${v}`, { when: [`${K} = linux-image-hwe`, `DIB_RELEASE = ${rel}`] }]),
+  ),
+  'initramfs-tools': null,
+};
