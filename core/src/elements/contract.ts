@@ -57,8 +57,10 @@ export interface ElementDefinition {
   /** element-provides (virtual names such as `operating-system`, `block-device`) */
   provides?: string[];
   /**
-   * environment.d: an object gives defaults (set only when unset); a function receives the
-   * environment so far and returns the variables it sets (it may override).
+   * environment.d. A function receives the environment so far (the user's values, the standard
+   * variables and what functions of elements that depend on this one returned) and returns the
+   * variables it sets; functions run first, an element before its dependencies. An object
+   * gives defaults, applied after every function, only to variables still unset.
    */
   environment?: Env | ((env: Readonly<Env>) => Env);
   /** package-installs requests, in DIB's schema */

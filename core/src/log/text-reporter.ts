@@ -34,7 +34,7 @@ export function formatLine(ev: BuildEvent, noTimestamp = false): string | undefi
     case 'phase-end':
       return `${ts}phase ${ev.phase} done in ${ev.seconds.toFixed(3)} s`;
     case 'output':
-      return `${ts}wrote ${ev.path} (${ev.format}, ${ev.bytes} bytes)`;
+      return undefined; // the writers log each output themselves; the event is for --json
     case 'result':
       return ev.ok ? `${ts}Build completed successfully in ${ev.seconds.toFixed(1)} s` : `${ts}Build FAILED after ${ev.seconds.toFixed(1)} s`;
     default:

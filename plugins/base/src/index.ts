@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { defineElement } from '@dib/core';
 import type { PhaseContext, PkgMap } from '@dib/core';
 import { installPackages, upgradePackages } from '@dib/element-package-installs';
-import { dibArguments, formatDibEnvironment, rootPath } from '@dib/element-manifests';
+import { dibArguments, dibEnvironment, rootPath } from '@dib/element-manifests';
 
 /** DIB base's pkg-map. */
 export const BASE_PKG_MAP: PkgMap = {
@@ -41,7 +41,7 @@ export const BASE_PKG_MAP: PkgMap = {
 export async function storeBuildSettings(ctx: PhaseContext): Promise<void> {
   const dir = ctx.build.paths.hooksDir;
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'dib_environment'), `${formatDibEnvironment(ctx.env)}\n`);
+  await writeFile(join(dir, 'dib_environment'), `${dibEnvironment(ctx.env)}\n`);
   await writeFile(join(dir, 'dib_arguments'), `${dibArguments(ctx.build)}\n`);
 }
 

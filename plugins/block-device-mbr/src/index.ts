@@ -1,9 +1,49 @@
-import { defineElement } from '@dib/core';
+import { DibError, defineElement, type BlockDeviceConfig, type Env } from '@dib/core';
+
+const isArm64 = (arch: string | undefined) => /^(arm64|aarch64)$/.test(arch ?? '');
+const isPpc = (arch: string | undefined) => /ppc64/.test(arch ?? '');
+
+const fstabRoot = { mount: { mount_point: '/', fstab: { options: 'defaults', 'fsck-passno': 1 } } };
+
+/** DIB's block-device-default.yaml: MBR, one bootable primary root partition filling the disk. */
+export const MBR_LAYOUT: BlockDeviceConfig = [
+  { local_loop: { name: 'image0' } },
+  {
+    partitioning: {
+      base: 'image0',
+      label: 'mbr',
+      partitions: [{ name: 'root', flags: ['boot', 'primary'], size: '100%', mkfs: { ...fstabRoot } }],
+    },
+  },
+];
+
+/** DIB's block-device-ppc64el.yaml: an 8 MiB PReP boot partition, then root. */
+export const MBR_PPC64EL_LAYOUT: BlockDeviceConfig = [
+  { local_loop: { name: 'image0' } },
+  {
+    partitioning: {
+      base: 'image0',
+      label: 'mbr',
+      partitions: [
+        { name: 'boot', flags: ['boot', 'primary'], type: '0x41', size: '8MiB' },
+        { name: 'root', flags: ['primary'], size: '100%', mkfs: { ...fstabRoot } },
+      ],
+    },
+  },
+];
 
 /** MBR partition table with one root partition. */
 export default defineElement({
   name: 'block-device-mbr',
-  description: 'MBR partition table with one root partition.',
+  description: 'MBR partition table with one bootable root partition (DIB_BLOCK_DEVICE=mbr).',
   deps: [],
   provides: ['block-device'],
+  environment: (env: Readonly<Env>): Env => {
+    if (isArm64(env.ARCH)) {
+      throw new DibError('E_ELEMENT_INVALID', `block-device-mbr does not support ARCH=${env.ARCH}`, { hint: 'use block-device-efi on arm64' });
+    }
+    return { DIB_BLOCK_DEVICE: 'mbr' };
+  },
+  blockDevice: (env) => (isPpc(env.ARCH) ? MBR_PPC64EL_LAYOUT : MBR_LAYOUT),
+  hostTools: [{ command: 'sfdisk', package: 'fdisk', why: 'writes the partition table on the image file' }],
 });

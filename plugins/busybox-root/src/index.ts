@@ -16,6 +16,7 @@ export default defineElement({
     DIB_INIT_SYSTEM: env.DIB_INIT_SYSTEM ?? 'sysv',
     // there is no package manager to update with
     DIB_AVOID_PACKAGES_UPDATE: env.DIB_AVOID_PACKAGES_UPDATE ?? '1',
+    DIB_SKIP_BASE_PACKAGE_INSTALL: env.DIB_SKIP_BASE_PACKAGE_INSTALL ?? '1',
   }),
   hostTools: [{ command: 'busybox', package: 'busybox-static', why: 'busybox-root copies the static busybox into the image' }],
   apply(build) {

@@ -50,8 +50,8 @@ export function enableLocales(localeGen: string, lines: readonly string[]): stri
   let text = localeGen;
   for (const line of lines) {
     const esc = line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    if (new RegExp(`^${esc}\\s*$`, 'm').test(text)) continue;
-    const commented = new RegExp(`^#\\s*${esc}\\s*$`, 'm');
+    if (new RegExp(`^${esc}[ \\t]*$`, 'm').test(text)) continue;
+    const commented = new RegExp(`^#[ \\t]*${esc}[ \\t]*$`, 'm');
     if (commented.test(text)) text = text.replace(commented, line);
     else text = (text && !text.endsWith('\n') ? `${text}\n` : text) + `${line}\n`;
   }

@@ -2,10 +2,10 @@ import { chmod, chown, cp, lstat, mkdir, readdir, readFile, rm, writeFile } from
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { defineElement, DibError } from '@dib/core';
 import type { PhaseContext } from '@dib/core';
-import { dibArguments, formatDibEnvironment } from './lib.js';
+import { dibArguments, dibEnvironment } from './lib.js';
 import { rootPath } from './root-path.js';
 
-export { formatDibEnvironment, dibArguments, bashDeclareQuote } from './lib.js';
+export { formatDibEnvironment, dibEnvironment, dibArguments, bashDeclareQuote } from './lib.js';
 export { rootPath } from './root-path.js';
 
 export const DEFAULT_MANIFEST_IMAGE_DIR = '/etc/dib-manifests';
@@ -64,7 +64,7 @@ export async function copyManifestsDir(ctx: PhaseContext): Promise<void> {
   }
   // base's store-build-settings wrote them at extra-data time; else compute them now
   const hooks = ctx.build.paths.hooksDir;
-  const env = (await readIfExists(join(hooks, 'dib_environment'))) ?? `${formatDibEnvironment(ctx.env)}\n`;
+  const env = (await readIfExists(join(hooks, 'dib_environment'))) ?? `${dibEnvironment(ctx.env)}\n`;
   const args = (await readIfExists(join(hooks, 'dib_arguments'))) ?? `${dibArguments(ctx.build)}\n`;
   await writeFile(join(dir, 'dib_environment'), env);
   await writeFile(join(dir, 'dib_arguments'), args);

@@ -48,3 +48,8 @@ export function dibArguments(build: Pick<Build, 'env' | 'config'>): string {
   args.push(...(c.elements ?? []));
   return args.map(shellWord).join(' ');
 }
+
+/** DIB_ENV of the build: the core's `DIB_ENV` when set, else computed from `env`. */
+export function dibEnvironment(env: Readonly<Env>): string {
+  return env.DIB_ENV ?? formatDibEnvironment(env);
+}

@@ -7,9 +7,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { DibError } from '@dib/core';
-import type { Build, ResolvedElement } from '@dib/core';
-import { squashPackageInstalls } from './squash.js';
-import type { ElementPackages, Squashed, SquashOptions } from './squash.js';
+import type { Build, Env, ResolvedElement } from '@dib/core';
+import { squashRequests } from './squash.js';
+import type { ElementPackages, InstallTypeOf, Squashed, SquashOptions } from './squash.js';
 
 export const PACKAGE_INSTALLS_FILES = ['package-installs.json', 'package-installs.yaml'] as const;
 
@@ -61,7 +61,7 @@ export async function squashBuild(
   build: Pick<Build, 'elements' | 'env' | 'installTypeOf'>,
   options: SquashOptions = {},
 ): Promise<Squashed> {
-  return squashPackageInstalls(await collectPackageRequests(build.elements), build.env, (e) => build.installTypeOf(e), options);
+  return squashRequests(await collectPackageRequests(build.elements), build.env, (e) => build.installTypeOf(e), options);
 }
 
 /** A deprecated `package-installs-<element>` list: one package a line, `#` comments, `-` = build-only. */
@@ -106,4 +106,28 @@ export async function legacyPackageLists(elements: readonly Pick<ResolvedElement
     out.push(parseLegacyList(await readFile(file, 'utf8'), n.slice('package-installs-'.length), file));
   }
   return out;
+}
+
+type ElementLike = Pick<ResolvedElement, 'name' | 'dir' | 'element'>;
+
+function isElementPackages(x: ElementPackages | ElementLike): x is ElementPackages {
+  return Array.isArray((x as ElementPackages).sources) && (x as ElementLike).element === undefined;
+}
+
+/**
+ * DIB's package-installs squash. Given requests already read (`ElementPackages`, e.g. from
+ * `collectPackageRequests`) it is pure and synchronous; given resolved elements it first
+ * reads their `packages` field and package-installs files, and returns a promise.
+ * Elements are taken by name, so the result does not depend on the order they are listed in.
+ */
+export function squashPackageInstalls(elements: readonly ElementPackages[], env: Readonly<Env>, installTypeOf: InstallTypeOf, options?: SquashOptions): Squashed;
+export function squashPackageInstalls(elements: readonly ElementLike[], env: Readonly<Env>, installTypeOf: InstallTypeOf, options?: SquashOptions): Promise<Squashed>;
+export function squashPackageInstalls(
+  elements: readonly (ElementPackages | ElementLike)[],
+  env: Readonly<Env>,
+  installTypeOf: InstallTypeOf,
+  options: SquashOptions = {},
+): Squashed | Promise<Squashed> {
+  if (elements.every(isElementPackages)) return squashRequests(elements as ElementPackages[], env, installTypeOf, options);
+  return Promise.all(elements.map((e) => (isElementPackages(e) ? e : collectElementPackages(e)))).then((reqs) => squashRequests(reqs, env, installTypeOf, options));
 }

@@ -7,9 +7,9 @@ import { mapForElement, requestPackages } from './hooks.js';
 import { formatSquashed } from './squash.js';
 import type { Squashed } from './squash.js';
 
-export { squashPackageInstalls, formatSquashed, evaluateWhen } from './squash.js';
+export { squashRequests, formatSquashed, evaluateWhen } from './squash.js';
 export type { Squashed, SquashedPhase, PackageEntry, ElementPackages, PackageSource, InstallTypeOf, SquashOptions } from './squash.js';
-export { collectPackageRequests, collectElementPackages, parsePackageInstalls, squashBuild, legacyPackageLists, parseLegacyList, PACKAGE_INSTALLS_FILES } from './collect.js';
+export { squashPackageInstalls, collectPackageRequests, collectElementPackages, parsePackageInstalls, squashBuild, legacyPackageLists, parseLegacyList, PACKAGE_INSTALLS_FILES } from './collect.js';
 export type { LegacyPackageList } from './collect.js';
 export { getPackageInstallsHooks, installPackages, upgradePackages, requestPackages, mapForElement, packageElementFor } from './hooks.js';
 export type { PackageRequest, PackageAction, PackageInstallsHooks, InstallPackagesOptions } from './hooks.js';

@@ -114,7 +114,7 @@ const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * not depend on the order they were listed in. `env` supplies ARCH, DIB_PYTHON_VERSION and
  * the variables of `when`; `installTypeOf` the install type of each element.
  */
-export function squashPackageInstalls(
+export function squashRequests(
   elements: readonly ElementPackages[],
   env: Readonly<Env>,
   installTypeOf: InstallTypeOf,

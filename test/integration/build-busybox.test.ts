@@ -1,0 +1,115 @@
+/**
+ * Every phase for real, in a real chroot, on the tiny busybox root: ordering across elements,
+ * chroot vs host phases, the environment, the outputs, the report, and the cleanup.
+ */
+import test from 'ava';
+import { execa } from 'execa';
+import fs from 'fs-extra';
+import path from 'node:path';
+import { dib, fixtureElement } from '../helpers/cli.js';
+import { mountsUnder } from '../helpers/mounts.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+test('busybox-root to tar runs every phase in order and leaves nothing behind', async (t) => {
+  const dir = await tmpDir();
+  const work = path.join(dir, 'work');
+  const t0 = Date.now();
+  const r = await dib(['build', '-o', 'x', '-t', 'tar,raw', '--work-dir', work, '--logfile', 'build.log', 'busybox-root', fixtureElement('probe')], { cwd: dir });
+  const seconds = (Date.now() - t0) / 1000;
+  t.is(r.exitCode, 0, r.all);
+  t.true(seconds < 15, `took ${seconds} s`);
+  // the tarball holds the tree
+  const list = (await execa('tar', ['-tf', path.join(dir, 'x.tar')])).stdout.split('\n');
+  t.true(list.includes('./bin/busybox'));
+  t.true(list.includes('./etc/fstab'));
+  t.false(list.some((l) => l.startsWith('./proc/') && l !== './proc/'));
+  const probe = (await execa('tar', ['-xOf', path.join(dir, 'x.tar'), './probe.log'])).stdout.split('\n');
+  const phases = probe.filter((l) => !l.startsWith('early')).map((l) => l.split(' ')[0]);
+  t.deepEqual(phases, ['root', 'extra-data', 'pre-install', 'install', 'post-install', 'post-root', 'block-device', 'pre-finalise', 'finalise', 'cleanup']);
+  // stage 5 ran before stage 60 within install
+  t.true(probe.indexOf('early-install') < probe.findIndex((l) => l.startsWith('install ')));
+  for (const l of probe.filter((x) => / where=chroot /.test(x))) {
+    t.regex(l, /proc=yes pts=yes path=\/usr\/local\/sbin:\/usr\/local\/bin:\/usr\/sbin:\/usr\/bin:\/sbin:\/bin home=\/root/);
+  }
+  t.regex(probe[0]!, /^root element=probe tap=probe-root where=host probe=from-probe image=x host=yes/);
+  // the raw output is the plain root filesystem (DIB's default layout without partitions)
+  const fsType = (await execa('blkid', ['-o', 'value', '-s', 'TYPE', path.join(dir, 'x.raw')], { reject: false })).stdout.trim();
+  t.is(fsType, 'ext4');
+  // report next to the image
+  const report = await fs.readJson(path.join(dir, 'x.d', 'build-report.json'));
+  t.deepEqual(report.phases.map((p: { phase: string }) => p.phase), ['root', 'extra-data', 'pre-install', 'install', 'post-install', 'post-root', 'block-device', 'pre-finalise', 'finalise', 'cleanup']);
+  t.true(report.outputs.some((o: { format: string; sha256: string }) => o.format === 'tar' && /^[0-9a-f]{64}$/.test(o.sha256)));
+  // log file has DIB-style timestamped lines and the timing table printed at the end
+  const log = await fs.readFile(path.join(dir, 'build.log'), 'utf8');
+  t.regex(log, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \| /m);
+  t.regex(r.stderr, /Phase timings:/);
+  // nothing left: no mounts, an empty work dir
+  t.deepEqual(await mountsUnder(work), []);
+  t.deepEqual(await fs.readdir(work), []);
+});
+
+test('a failing tap names phase, element and tap, exits non-zero and leaves no mounts, output or work dir', async (t) => {
+  const dir = await tmpDir();
+  const work = path.join(dir, 'work');
+  const r = await dib(['build', '-o', 'y', '-t', 'tar', '--work-dir', work, 'busybox-root', fixtureElement('fail-at')], { cwd: dir, env: { DIB_TEST_FAIL_PHASE: 'install' } });
+  t.is(r.exitCode, 1);
+  t.regex(r.stderr, /dib: error \[E_TAP_FAILED\] install phase, element fail-at, tap fail-here: chroot: echo about to fail; exit 3 exited with status 3/);
+  t.regex(r.stderr, /\| about to fail/);
+  t.regex(r.stderr, /fail-at: about to fail/);
+  t.false(r.stderr.includes('    at '), 'no stack trace');
+  t.deepEqual(await mountsUnder(work), []);
+  t.deepEqual(await fs.readdir(work), []);
+  t.false(await fs.pathExists(path.join(dir, 'y.tar')));
+});
+
+test('SIGINT mid-phase kills the chroot process, unmounts, removes the work dir and writes no output', async (t) => {
+  const dir = await tmpDir();
+  const work = path.join(dir, 'work');
+  const { CLI } = await import('../helpers/cli.js');
+  const child = execa('node', [CLI, 'build', '-o', 'z', '-t', 'tar', '--work-dir', work, 'busybox-root', fixtureElement('sleep-in')], { cwd: dir, reject: false, all: true });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the build never reached the sleep')), 60_000);
+    child.all!.on('data', (d: Buffer) => {
+      if (d.toString().includes('SLEEPING-NOW')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  t.true((await mountsUnder(work)).length > 0, 'the chroot mounts are there while the build runs');
+  child.kill('SIGINT');
+  const r = await child;
+  t.is(r.exitCode, 130, String(r.all));
+  t.regex(String(r.all), /E_INTERRUPTED/);
+  t.deepEqual(await mountsUnder(work), []);
+  t.deepEqual(await fs.readdir(work), []);
+  t.false(await fs.pathExists(path.join(dir, 'z.tar')));
+  // no sleep left running in a chroot
+  const ps = (await execa('ps', ['-eo', 'args'])).stdout;
+  t.false(ps.includes('sleep 120'));
+});
+
+test('dib plan lists the ordered taps with their elements', async (t) => {
+  const dir = await tmpDir();
+  const r = await dib(['plan', 'busybox-root', fixtureElement('probe')], { cwd: dir });
+  t.is(r.exitCode, 0, r.all);
+  const lines = r.stdout.split('\n');
+  const install = lines.slice(lines.indexOf('install') + 1, lines.indexOf('post-install'));
+  const early = install.findIndex((l) => /\s5\s+early\s+probe/.test(l));
+  const late = install.findIndex((l) => /\s60\s+probe-install\s+probe/.test(l));
+  t.true(early >= 0 && late > early, r.stdout);
+  t.regex(r.stdout, /^root\n\s+10\s+busybox-root\s+busybox-root/m);
+});
+
+test('not root → E_NOT_ROOT; bad element → did you mean; bad option → usage, exit 2', async (t) => {
+  const dir = await tmpDir();
+  const bad = await dib(['build', '-t', 'tar', 'busybox-rot'], { cwd: dir });
+  t.is(bad.exitCode, 1);
+  t.regex(bad.stderr, /Element 'busybox-rot' not found \(did you mean 'busybox-root'\?\)/);
+  const opt = await dib(['build', '--chcksum', 'busybox-root'], { cwd: dir });
+  t.is(opt.exitCode, 2);
+  t.regex(opt.stderr, /unknown option --chcksum \(did you mean '--checksum'\?\)/);
+  const nobody = await dib(['build', '-t', 'tar', 'busybox-root'], { cwd: '/', uid: 65534, gid: 65534 } as never);
+  t.is(nobody.exitCode, 1);
+  t.regex(nobody.stderr, /E_NOT_ROOT/);
+});
