@@ -123,7 +123,7 @@ test('pure helpers', (t) => {
   t.is(dpkgManifestName('/a/b/ubuntu.qcow2'), 'dib-manifest-dpkg-ubuntu.qcow2');
   t.is(dpkgManifestName('image'), 'dib-manifest-dpkg-image');
   t.deepEqual(parseDpkgQuery(''), []);
-  t.is(formatDpkgManifest([]), '{"packages": [\n\n]}\n');
+  t.is(formatDpkgManifest([]), '{"packages": [\n]}\n');
   t.is(trustedKeyName('k.gpg', Buffer.from('x')), 'k.gpg');
   t.is(trustedKeyName('k', Buffer.from('-----BEGIN PGP PUBLIC KEY BLOCK-----')), 'k.asc');
   t.deepEqual(aptGetArgs('upgrade', ['ignored']), ['-o', 'Dpkg::Options::=--force-confold', '-o', 'Dpkg::Options::=--force-confdef', '--assume-yes', 'dist-upgrade']);

@@ -1,27 +1,19 @@
 /** Image-size values of the config: a number is GiB (as --image-size), a string has a unit. */
-const UNITS: Record<string, number> = {
-  B: 1,
-  K: 1e3,
-  KB: 1e3,
-  M: 1e6,
-  MB: 1e6,
-  G: 1e9,
-  GB: 1e9,
-  T: 1e12,
-  TB: 1e12,
-  KiB: 1024,
-  MiB: 1024 ** 2,
-  GiB: 1024 ** 3,
-  TiB: 1024 ** 4,
-};
+import { GiB, parseAbsoluteSize } from '../disk/size.js';
+
+/** Why an image size is not valid, or undefined. */
+export function imageSizeProblem(v: unknown): string | undefined {
+  if (typeof v === 'number') return v > 0 && Number.isFinite(v) ? undefined : 'must be a positive number of GiB';
+  if (typeof v !== 'string') return "must be a number of GiB or a size string such as '4GiB'";
+  const r = parseAbsoluteSize(v);
+  if ('error' in r) return `${r.error}; write a size such as '4GiB' or '2048MiB'`;
+  return r.bytes > 0 ? undefined : 'must be more than 0';
+}
 
 /** Bytes of an image size (number = GiB, string = `<num>[ ]<unit>` with DIB's units). */
 export function imageSizeBytes(v: number | string): number {
-  if (typeof v === 'number') return Math.round(v * 1024 ** 3);
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$/.exec(v);
-  if (!m) throw new Error(`bad size ${v}`);
-  const unit = m[2] || 'B';
-  const mult = UNITS[unit];
-  if (mult === undefined) throw new Error(`bad unit ${unit}`);
-  return Math.round(Number(m[1]) * mult);
+  if (typeof v === 'number') return Math.round(v * GiB);
+  const r = parseAbsoluteSize(v);
+  if ('error' in r) throw new Error(r.error);
+  return r.bytes;
 }

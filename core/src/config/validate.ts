@@ -5,6 +5,7 @@
 import { DibError } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { OUTPUT_TYPES, type DibConfig } from './schema.js';
+import { imageSizeProblem } from './sizes.js';
 
 type Check = (value: unknown) => string | undefined;
 
@@ -20,11 +21,7 @@ const isEnv: Check = (v) => {
   }
   return undefined;
 };
-const isSize: Check = (v) => {
-  if (typeof v === 'number') return v > 0 && Number.isFinite(v) ? undefined : 'must be a positive number of GiB';
-  if (typeof v === 'string') return /^\s*\d+(\.\d+)?\s*(TiB|GiB|MiB|KiB|TB|GB|MB|KB|T|G|M|K|B)?\s*$/.test(v) ? undefined : "must be a size such as '4GiB' or '2048MiB'";
-  return "must be a number of GiB or a size string such as '4GiB'";
-};
+const isSize: Check = imageSizeProblem;
 const isTypes: Check = (v) => {
   if (!Array.isArray(v) || v.length === 0) return `must be a non-empty array of output types (${OUTPUT_TYPES.join(', ')})`;
   for (const t of v) {

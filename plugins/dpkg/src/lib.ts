@@ -77,7 +77,7 @@ export function parseDpkgQuery(out: string): DpkgPackage[] {
 export function formatDpkgManifest(pkgs: readonly DpkgPackage[]): string {
   const q = JSON.stringify;
   const lines = pkgs.map((p) => `{"package": ${q(p.package)},"arch": ${q(p.arch)},"version": ${q(p.version)},"status": ${q(p.status)}}`);
-  return `{"packages": [\n${lines.join(',\n')}\n]}\n`;
+  return lines.length ? `{"packages": [\n${lines.join(',\n')}\n]}\n` : '{"packages": [\n]}\n';
 }
 
 /** Name of the manifest file for an image: `dib-manifest-dpkg-<basename IMAGE_NAME>`. */

@@ -1,0 +1,95 @@
+/**
+ * End to end: build the repository's default image (dib.config.ts: vm + block-device-efi +
+ * debian-minimal), check inside the disk without mounting it, and boot it in QEMU under UEFI
+ * and under BIOS to the login prompt.
+ */
+import test from 'ava';
+import { execa } from 'execa';
+import fs from 'fs-extra';
+import path from 'node:path';
+import { REPO, dib } from '../helpers/cli.js';
+import { mountsUnder } from '../helpers/mounts.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+const dirP = tmpDir('dib-e2e-');
+let built: Promise<{ dir: string; base: string }> | undefined;
+
+function buildOnce() {
+  built ??= (async () => {
+    const dir = await dirP;
+    const base = path.join(dir, 'debian');
+    const r = await dib(['build', '--config', path.join(REPO, 'dib.config.ts'), '-o', base, '-t', 'qcow2,tar', '--checksum', '--work-dir', path.join(dir, 'work')], {
+      cwd: dir,
+      timeout: 30 * 60 * 1000,
+    });
+    if (r.exitCode !== 0) throw new Error(`build failed (${r.exitCode}):\n${r.all.split('\n').slice(-60).join('\n')}`);
+    return { dir, base };
+  })();
+  return built;
+}
+
+async function tarFile(tar: string, member: string): Promise<string> {
+  return (await execa('tar', ['-xOf', tar, member])).stdout;
+}
+
+test.serial('the default image builds, and its disk holds what DIB would put there', async (t) => {
+  const { dir, base } = await buildOnce();
+  t.true(await fs.pathExists(`${base}.qcow2`));
+  t.true(await fs.pathExists(`${base}.qcow2.sha256`));
+  await execa('sha256sum', ['-c', `${path.basename(base)}.qcow2.sha256`], { cwd: dir });
+  t.deepEqual(await mountsUnder(path.join(dir, 'work')), []);
+  t.deepEqual(await fs.readdir(path.join(dir, 'work')), []);
+
+  // the partition table and the root filesystem, read from the disk image itself
+  const raw = path.join(dir, 'check.raw');
+  await execa('qemu-img', ['convert', '-O', 'raw', `${base}.qcow2`, raw]);
+  const table = JSON.parse((await execa('sfdisk', ['--json', raw])).stdout) as { partitiontable: { label: string; partitions: Array<{ start: number; size: number; type: string }> } };
+  t.is(table.partitiontable.label, 'gpt');
+  const types = table.partitiontable.partitions.map((p) => p.type);
+  t.true(types.includes('C12A7328-F81F-11D2-BA4B-00A0C93EC93B'), 'an EFI system partition');
+  t.true(types.includes('21686148-6449-6E6F-744E-656564454649'), 'a BIOS boot partition');
+  const root = table.partitiontable.partitions.find((p) => p.type === '0FC63DAF-8483-4772-8E79-3D69D8477DE4')!;
+  const rootFs = path.join(dir, 'root.ext4');
+  await execa('dd', [`if=${raw}`, `of=${rootFs}`, 'bs=512', `skip=${root.start}`, `count=${root.size}`, 'conv=sparse', 'status=none']);
+  const fstab = (await execa('debugfs', ['-R', 'cat /etc/fstab', rootFs])).stdout;
+  t.regex(fstab, /^LABEL=cloudimg-rootfs\s+\/\s+ext4\s+defaults\s+0\s+1$/m);
+  t.regex(fstab, /^LABEL=MKFS_ESP\s+\/boot\/efi\s+vfat\s+defaults\s+0\s+2$/m);
+  t.is((await execa('debugfs', ['-R', 'cat /etc/hostname', rootFs])).stdout.trim(), 'debian');
+  await fs.remove(raw);
+  await fs.remove(rootFs);
+
+  // the tree, from the tar output
+  const tar = `${base}.tar`;
+  const manifest = JSON.parse(await tarFile(tar, './etc/dib-manifests/dib-manifest-dpkg-debian')) as { packages: Array<{ package: string; status: string }> };
+  t.true(manifest.packages.some((p) => p.package.startsWith('linux-image-') && p.status === 'ii'));
+  t.true(manifest.packages.some((p) => p.package === 'systemd-sysv'));
+  const list = new Set((await execa('tar', ['-tf', tar], { maxBuffer: 256 * 1024 * 1024 })).stdout.split('\n'));
+  for (const diversion of [
+    './usr/sbin/policy-rc.d',
+    './sbin/start-stop-daemon.REAL',
+    './usr/sbin/start-stop-daemon.REAL',
+    './etc/dpkg/dpkg.cfg.d/02apt-speedup',
+    './etc/apt/apt.conf.d/60img-build-proxy',
+    './etc/apt/apt.conf.d/no-languages',
+    './etc/resolv.conf.ORIG',
+  ]) {
+    t.false(list.has(diversion), `${diversion} must not ship`);
+  }
+  t.true(list.has('./boot/efi/EFI/BOOT/BOOTX64.EFI'));
+  const ssd = await tarFile(tar, './usr/sbin/start-stop-daemon').catch(() => tarFile(tar, './sbin/start-stop-daemon'));
+  t.false(ssd.startsWith('#!'), 'start-stop-daemon is the real binary again');
+  // the manifests and the build report next to the image
+  t.true(await fs.pathExists(`${base}.d/dib-manifests/dib-manifest-dpkg-debian`));
+  const report = await fs.readJson(`${base}.d/build-report.json`);
+  t.true(report.outputs.some((o: { format: string }) => o.format === 'qcow2'));
+});
+
+for (const firmware of ['uefi', 'bios'] as const) {
+  test.serial(`the default image boots to a login prompt under ${firmware}`, async (t) => {
+    const { base } = await buildOnce();
+    const r = await dib(['boot', `${base}.qcow2`, '--firmware', firmware, '--timeout', '420', '--quiet'], { timeout: 10 * 60 * 1000 });
+    t.is(r.exitCode, 0, r.all.split('\n').slice(-40).join('\n'));
+    t.regex(r.all, /login prompt reached after [\d.]+ s/);
+    t.log(r.all.split('\n').filter((l) => l.includes('login prompt')).join('\n'));
+  });
+}
