@@ -226,7 +226,7 @@ test('errors: names and bases', (t) => {
   bad(t, [{ local_loop: { name: 'image0', name2: 1 } }], 'blockDevice\\[0\\]\\.local_loop\\.name2', /unknown key 'name2'/);
   bad(t, [{ local_loop: { name: 'image0', block_size: 4096 } }], 'blockDevice\\[0\\]\\.local_loop\\.block_size', /not supported/);
   bad(t, [{ local_loop: { name: 'image0', size: '2 XiB' } }], 'blockDevice\\[0\\]\\.local_loop\\.size', /unknown unit/);
-  bad(t, [{ local_loop: { name: 'image0' } }, { mount: { base: 'image0', mount_point: '/' } }], 'blockDevice\\[1\\]\\.mount\\.base', /not a filesystem/);
+  bad(t, [{ local_loop: { name: 'image0' } }, { mount: { base: 'image0', mount_point: '/' } }, { mkfs: { name: 'mkfs_root', base: 'image0' } }], 'blockDevice\\[1\\]\\.mount\\.base', /not a filesystem/);
   bad(t, [{ local_loop: { name: 'image0', mkfs: { name: 'mkfs_root', mount: { mount_point: '/' } } } }, { fstab: { base: 'mkfs_root' } }], 'blockDevice\\[1\\]\\.fstab\\.base', /not a mount entry/);
 });
 
@@ -287,7 +287,8 @@ test('errors: mount, fstab and root', (t) => {
   bad(t, m({ mount_point: '/', fstab: { 'fsck-passno': -1 } }), `${at}\\.fstab\\.fsck-passno`, /non-negative integer/);
   bad(t, m({ mount_point: '/', fstab: { 'dump-freq': 'x' } }), `${at}\\.fstab\\.dump-freq`, /non-negative integer/);
   bad(t, part([{ name: 'root', size: '100%', mkfs: { type: 'ext4', mount: { mount_point: '/srv' } } }]), 'blockDevice\\[1\\]\\.partitioning', /no filesystem is mounted at \//);
-  bad(t, [{ local_loop: { name: 'image0' } }, { partitioning: { base: 'image0', label: 'gpt', partitions: [rootPart] } }, { mount: { base: 'mkfs_root', mount_point: '/x' } }], 'blockDevice\\[2\\]\\.mount', /mounted twice/);
+  bad(t, [{ local_loop: { name: 'image0' } }, { partitioning: { base: 'image0', label: 'gpt', partitions: [rootPart] } }, { mount: { name: 'm2', base: 'mkfs_root', mount_point: '/x' } }], 'blockDevice\\[2\\]\\.mount', /mounted twice/);
+  bad(t, [...part([rootPart]), { mount: { base: 'mkfs_root', mount_point: '/x' } }], 'blockDevice\\[2\\]\\.mount\\.name', /already used/);
 });
 
 test('block-device elements: DIB_BLOCK_DEVICE and arch refusals', (t) => {

@@ -202,7 +202,7 @@ function runQemu(qemu: string, args: string[], dir: string, opts: BootOptions): 
     timer = setTimeout(() => settle({ kind: 'timeout', detail: `no login prompt within ${opts.timeout} s`, seconds: elapsed() }), opts.timeout * 1000);
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (d: string) => {
-      if (outcome) return;
+      // keep showing what arrives until QEMU is gone (the rest of a prompt, for example)
       const u = watcher.feed(d);
       for (const l of u.lines) emit(l);
       if (u.verdict) settle({ kind: 'verdict', verdict: u.verdict, seconds: elapsed() });

@@ -7,6 +7,7 @@ import { runBuild } from '../build/driver.js';
 import { DibError } from '../errors.js';
 import { EventBus } from '../log/events.js';
 import { attachJsonReporter, attachTextReporter, timingTable } from '../log/text-reporter.js';
+import { ProgressRenderer, attachAptProgress, summaryLines, wantsLiveProgress } from '../log/progress.js';
 import { BUILD_OPTIONS, overridesFrom, parseCommand, type BuildFlags } from './args.js';
 import { helpRequested, loadConfig } from './common.js';
 import { printError } from './main.js';
@@ -60,14 +61,20 @@ export async function buildCommand(argv: string[]): Promise<number> {
   const bus = new EventBus();
   if (config.logfile) await fs.ensureDir(path.dirname(path.resolve(config.logfile)));
   const trace = Number(config.env.DIB_DEBUG_TRACE ?? '0') > 0;
+  const quiet = Boolean(flags.quiet || flags.json || process.env.DIB_QUIET === '1');
+  // issue 6: at a terminal, a live status line on stderr with the log scrolling above it
+  // (not when --json writes to the same terminal); elsewhere plain lines, no escape codes.
+  const progress = wantsLiveProgress(process.stderr) && !(flags.json && process.stdout.isTTY) ? new ProgressRenderer({ stream: process.stderr }) : undefined;
   const text = attachTextReporter(bus, {
     logfile: config.logfile,
     debug: trace,
-    quiet: Boolean(flags.quiet || flags.json || process.env.DIB_QUIET === '1'),
+    quiet,
     noTimestamp: process.env.DIB_NO_TIMESTAMP === '1',
-    write: flags.json ? () => undefined : undefined,
+    write: flags.json ? () => undefined : progress ? (l) => progress.log(l) : undefined,
   });
+  const offProgress = progress ? progress.attach(bus) : () => undefined;
   const offJson = flags.json ? attachJsonReporter(bus) : () => undefined;
+  const offApt = attachAptProgress(bus);
 
   const abort = new AbortController();
   let signals = 0;
@@ -85,10 +92,14 @@ export async function buildCommand(argv: string[]): Promise<number> {
   process.on('SIGHUP', onSignal);
   try {
     const build = await createBuild({ config, argv, bus, signal: abort.signal });
+    // issue 6: the pre-flight check of host tools (dib doctor's, without network and KVM)
+    const { preflight } = await import('../doctor/index.js');
+    for (const w of await preflight(build)) build.log.warn(w);
     const result = await runBuild(build, { breakpoints });
-    for (const l of timingTable(result.phases, result.seconds)) text.line(l);
+    progress?.close();
+    if (!quiet) for (const l of timingTable(result.phases, result.seconds)) text.line(l);
+    for (const l of summaryLines({ ok: result.ok, seconds: result.seconds, outputs: result.outputs, taps: build.tapTimings, slowest: quiet ? 0 : 5 })) text.line(l);
     if (result.ok) {
-      for (const o of result.outputs) text.line(`  ${o.path}  ${o.format}  ${(o.bytes / 1048576).toFixed(1)} MiB  sha256 ${o.sha256.slice(0, 16)}…`);
       if (result.report) text.line(`  report: ${result.report}`);
       return 0;
     }
@@ -103,6 +114,9 @@ export async function buildCommand(argv: string[]): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     process.off('SIGHUP', onSignal);
+    progress?.close();
+    offProgress();
+    offApt();
     offJson();
     text.close();
   }

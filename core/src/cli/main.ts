@@ -18,6 +18,9 @@ const COMMANDS: Record<string, Command> = {
   packages: { summary: 'print the squashed package-installs result', load: async () => (await import('./packages.js')).packagesCommand },
   'pkg-map': { summary: "map generic package names for a distro (DIB's pkg-map)", load: async () => (await import('./pkg-map.js')).pkgMapCommand },
   boot: { summary: 'boot an image in QEMU and wait for the login prompt', load: async () => (await import('./boot.js')).bootCommand },
+  doctor: { summary: 'check the host for what the config needs; print the apt-get line', load: async () => (await import('./doctor.js')).doctorCommand },
+  init: { summary: 'write a commented dib.config.ts in the current directory', load: async () => (await import('./init.js')).initCommand },
+  'new-element': { summary: 'create an element package dib-element-NAME/', load: async () => (await import('./new-element.js')).newElementCommand },
 };
 
 export function version(): string {
@@ -43,6 +46,7 @@ export function usage(): string {
     '  dib build -o debian -t qcow2 vm debian-minimal',
     '  dib plan                                  show what would run, phase by phase',
     '  dib boot debian.qcow2 --firmware uefi     boot it in QEMU',
+    '  dib doctor --fix                          install the host tools the config needs',
   ];
   return lines.join('\n');
 }

@@ -1,0 +1,109 @@
+/**
+ * The host checks of `dib doctor` besides tools: root, free disk in the work and cache dirs,
+ * KVM usability and whether the configured Debian-family mirror answers.
+ */
+import { statfs } from 'node:fs/promises';
+import path from 'node:path';
+import type { Env } from '../elements/contract.js';
+import { formatBytes } from '../log/progress.js';
+
+export type CheckLevel = 'ok' | 'warn' | 'fail' | 'skip';
+
+export interface CheckResult {
+  /** short name: root, work-dir, cache-dir, kvm, mirror */
+  id: string;
+  level: CheckLevel;
+  message: string;
+  hint?: string;
+}
+
+export function rootCheck(uid: number | undefined = process.getuid?.()): CheckResult {
+  if (uid === undefined || uid === 0) return { id: 'root', level: 'ok', message: 'running as root' };
+  return { id: 'root', level: 'fail', message: `running as uid ${uid}: dib build needs root (chroot, mounts)`, hint: 'run dib build as root (sudo dib build …)' };
+}
+
+/** Free bytes on the filesystem holding `dir` (or its nearest existing parent). */
+export async function freeBytes(dir: string): Promise<{ dir: string; free: number }> {
+  let d = path.resolve(dir);
+  for (;;) {
+    try {
+      const s = await statfs(d);
+      return { dir: d, free: s.bavail * s.bsize };
+    } catch (e) {
+      const parent = path.dirname(d);
+      if (parent === d) throw e;
+      d = parent;
+    }
+  }
+}
+
+const GiB = 1024 ** 3;
+
+/** Free space below `warnBelow` is a warning, below `failBelow` a failure. */
+export async function diskCheck(id: string, what: string, dir: string, limits: { failBelow: number; warnBelow: number }): Promise<CheckResult> {
+  try {
+    const { free } = await freeBytes(dir);
+    const msg = `${what} ${dir}: ${formatBytes(free)} free`;
+    if (free < limits.failBelow) return { id, level: 'fail', message: msg, hint: `free space under ${dir} or choose another ${what} (at least ${formatBytes(limits.failBelow)})` };
+    if (free < limits.warnBelow) return { id, level: 'warn', message: `${msg} (a Debian image build wants ${formatBytes(limits.warnBelow)})`, hint: `free space under ${dir}` };
+    return { id, level: 'ok', message: msg };
+  } catch (e) {
+    return { id, level: 'warn', message: `${what} ${dir}: cannot tell free space (${(e as Error).message})` };
+  }
+}
+
+export const WORK_LIMITS = { failBelow: 1 * GiB, warnBelow: 4 * GiB };
+export const CACHE_LIMITS = { failBelow: 512 * 1024 ** 2, warnBelow: 2 * GiB };
+
+/** Is KVM usable? Boots the accel probe's one-sector guest when QEMU is installed. */
+export async function kvmCheck(qemu: string | undefined): Promise<CheckResult> {
+  if (!qemu) return { id: 'kvm', level: 'skip', message: 'KVM: qemu-system-x86_64 is not installed, nothing to probe (dib boot needs it)' };
+  const { probeAccel } = await import('../boot/accel.js');
+  const r = await probeAccel({ qemu });
+  if (r.accel === 'kvm') return { id: 'kvm', level: 'ok', message: `KVM usable (${r.reason})` };
+  return { id: 'kvm', level: 'warn', message: `KVM not usable (${r.reason}): dib boot falls back to TCG, which is several times slower`, hint: 'load kvm_intel/kvm_amd, or give the VM nested virtualisation, and make /dev/kvm read-writable' };
+}
+
+/** The mirror and release a Debian-family build downloads from, if any. */
+export function mirrorOf(env: Readonly<Env>): { mirror: string; release: string } | undefined {
+  const family = env.DISTRO_NAME;
+  const mirror = env.DIB_DISTRIBUTION_MIRROR;
+  const release = env.DIB_RELEASE;
+  if (!mirror || !release || (family !== 'debian' && family !== 'ubuntu')) return undefined;
+  return { mirror: mirror.replace(/\/+$/, ''), release };
+}
+
+/** HEAD (then GET) `<mirror>/dists/<release>/Release` with a short timeout. */
+export async function mirrorCheck(env: Readonly<Env>, opts: { timeoutMs?: number; offline?: boolean; fetchImpl?: typeof fetch } = {}): Promise<CheckResult> {
+  const m = mirrorOf(env);
+  if (!m) return { id: 'mirror', level: 'skip', message: 'mirror: no Debian-family element in this build, nothing to check' };
+  const url = `${m.mirror}/dists/${m.release}/Release`;
+  if (opts.offline) return { id: 'mirror', level: 'skip', message: `mirror: --offline, not checking ${url}` };
+  if (!/^https?:\/\//.test(url)) return { id: 'mirror', level: 'skip', message: `mirror: ${m.mirror} is not an http(s) URL, not checked` };
+  const f = opts.fetchImpl ?? fetch;
+  const t0 = performance.now();
+  const timeout = opts.timeoutMs ?? 5000;
+  let status = 0;
+  try {
+    for (const method of ['HEAD', 'GET']) {
+      const res = await f(url, { method, signal: AbortSignal.timeout(timeout), redirect: 'follow' });
+      status = res.status;
+      await res.body?.cancel().catch(() => undefined);
+      if (res.ok) break;
+      if (method === 'HEAD' && (status === 405 || status === 501)) continue;
+      break;
+    }
+  } catch (e) {
+    const err = e as Error & { cause?: { code?: string; message?: string } };
+    const why = err.name === 'TimeoutError' ? `no answer within ${(timeout / 1000).toFixed(0)} s` : (err.cause?.code ?? err.cause?.message ?? err.message);
+    return { id: 'mirror', level: 'fail', message: `mirror ${url}: ${why}`, hint: 'check the network and proxy (http_proxy), or set DIB_DISTRIBUTION_MIRROR to a reachable mirror; --offline builds from the cache only' };
+  }
+  const secs = ((performance.now() - t0) / 1000).toFixed(2);
+  if (status >= 200 && status < 400) return { id: 'mirror', level: 'ok', message: `mirror ${url}: HTTP ${status} in ${secs} s` };
+  return {
+    id: 'mirror',
+    level: 'fail',
+    message: `mirror ${url}: HTTP ${status}`,
+    hint: status === 404 ? `the mirror has no release '${m.release}': check DIB_RELEASE and DIB_DISTRIBUTION_MIRROR` : 'check DIB_DISTRIBUTION_MIRROR',
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * `dib doctor` and the build's pre-flight check: what the current config needs from the host,
+ * what is missing, and the apt-get line that installs it.
+ */
+import type { DibBuild } from '../build/build.js';
+import type { DiskLayout } from '../disk/layout.js';
+import { DibError } from '../errors.js';
+import { CACHE_LIMITS, WORK_LIMITS, diskCheck, kvmCheck, mirrorCheck, rootCheck, type CheckResult } from './checks.js';
+import { aptInstallLine, checkTools, collectHostTools, type ToolStatus } from './tools.js';
+
+export * from './tools.js';
+export * from './checks.js';
+
+export interface DoctorReport {
+  /** config file, or undefined when there is none */
+  config?: string;
+  elements: string[];
+  types: string[];
+  tools: ToolStatus[];
+  checks: CheckResult[];
+  /** `apt-get install -y …` for every missing tool, or undefined */
+  aptLine?: string;
+  /** true when no tool a build needs is missing and no check failed (dib boot's tools may be) */
+  ok: boolean;
+}
+
+/** The disk layout the build will use (undefined when it cannot be planned yet). */
+export async function buildLayout(build: DibBuild): Promise<DiskLayout | undefined> {
+  try {
+    const { blockDeviceSource } = await import('../build/finish.js');
+    const { planLayout } = await import('../disk/layout.js');
+    const { config, source } = await blockDeviceSource(build);
+    return planLayout(config, source, { rootLabel: build.config.rootLabel, fsType: build.config.fsType, mkfsOptions: build.config.mkfsOptions, arch: build.config.arch });
+  } catch {
+    return undefined;
+  }
+}
+
+export interface DoctorOptions {
+  /** include dib boot's tools (default true) */
+  boot?: boolean;
+  /** probe KVM (default true) */
+  kvm?: boolean;
+  /** check the mirror (default true) */
+  network?: boolean;
+  pathEnv?: string;
+  uid?: number;
+}
+
+/** Tools and checks for a build of `build` (a planned build: nothing has run). */
+export async function diagnose(build: DibBuild | undefined, opts: DoctorOptions = {}): Promise<DoctorReport> {
+  const layout = build ? await buildLayout(build) : undefined;
+  const types = build?.config.types ?? [];
+  const needed = collectHostTools({ elements: build?.elements ?? [], env: build?.env ?? {}, types, layout, boot: opts.boot ?? true });
+  const tools = checkTools(needed, opts.pathEnv);
+  const checks: CheckResult[] = [rootCheck(opts.uid ?? process.getuid?.())];
+  const os = await import('node:os');
+  const workDir = build?.config.workDir ?? os.tmpdir();
+  const cacheDir = build?.config.cacheDir ?? process.env.DIB_IMAGE_CACHE ?? `${os.homedir()}/.cache/dib`;
+  checks.push(await diskCheck('work-dir', 'work dir', workDir, WORK_LIMITS));
+  checks.push(await diskCheck('cache-dir', 'cache dir', cacheDir, CACHE_LIMITS));
+  if (opts.kvm ?? true) {
+    const qemu = tools.find((t) => t.command === 'qemu-system-x86_64')?.found;
+    checks.push(await kvmCheck(qemu));
+  }
+  if (opts.network ?? true) {
+    checks.push(build ? await mirrorCheck(build.env, { offline: build.config.offline }) : { id: 'mirror', level: 'skip', message: 'mirror: no config, nothing to check' });
+  }
+  const missing = tools.filter((t) => !t.found);
+  return {
+    config: build?.config.file,
+    elements: build?.elements.map((e) => e.name) ?? [],
+    types,
+    tools,
+    checks,
+    aptLine: aptInstallLine(missing),
+    ok: !missing.some((t) => t.purpose === 'build') && !checks.some((c) => c.level === 'fail'),
+  };
+}
+
+/**
+ * The build's pre-flight: every host tool the build needs (not dib boot's), checked before any
+ * work. Throws one E_HOST_TOOL_MISSING naming each missing tool, who needs it and the apt-get
+ * line. Returns warnings (low disk space) for the log.
+ */
+export async function preflight(build: DibBuild, opts: { pathEnv?: string } = {}): Promise<string[]> {
+  const layout = await buildLayout(build);
+  const tools = checkTools(collectHostTools({ elements: build.elements, env: build.env, types: build.config.types, layout }), opts.pathEnv);
+  const missing = tools.filter((t) => !t.found);
+  if (missing.length) throw missingToolsError(missing);
+  const warnings: string[] = [];
+  for (const c of [await diskCheck('work-dir', 'work dir', build.config.workDir, WORK_LIMITS), await diskCheck('cache-dir', 'cache dir', build.config.cacheDir, CACHE_LIMITS)]) {
+    if (c.level === 'warn' || c.level === 'fail') warnings.push(`${c.message}${c.hint ? ` (${c.hint})` : ''}`);
+  }
+  return warnings;
+}
+
+export function missingToolsError(missing: readonly ToolStatus[]): DibError {
+  const names = missing.map((t) => t.command);
+  const line = aptInstallLine(missing)!;
+  return new DibError('E_HOST_TOOL_MISSING', `missing host tool${missing.length === 1 ? '' : 's'}: ${names.join(', ')}`, {
+    hint: `${line}   (or: dib doctor --fix)`,
+    details: missing.map((t) => `${t.command} (package ${t.package}) needed by ${t.neededBy.map((by, i) => (t.why[i] && !by.endsWith('output') ? `${by}: ${t.why[i]}` : by)).join('; ')}`),
+  });
+}
+
+const MARK: Record<string, string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL', skip: 'skip' };
+
+/** The human-readable doctor report. */
+export function formatDoctor(r: DoctorReport): string[] {
+  const lines: string[] = [];
+  lines.push(r.config ? `config: ${r.config}` : 'config: none (checking what every build needs)');
+  if (r.elements.length) lines.push(`elements: ${r.elements.join(' ')}`);
+  if (r.types.length) lines.push(`outputs: ${r.types.join(', ')}`);
+  lines.push('', 'host tools:');
+  const w = Math.max(8, ...r.tools.map((t) => t.command.length));
+  for (const t of r.tools) {
+    const mark = t.found ? 'ok  ' : t.purpose === 'boot' ? 'miss' : 'MISS';
+    const who = t.neededBy.map((by, i) => (t.why[i] && !by.endsWith('output') ? `${by}: ${t.why[i]}` : by)).join('; ');
+    lines.push(`  ${mark}  ${t.command.padEnd(w)}  ${(t.found ? '' : `(${t.package}) `) + who}`);
+  }
+  lines.push('', 'host:');
+  for (const c of r.checks) {
+    lines.push(`  ${MARK[c.level]}  ${c.message}`);
+    if (c.hint && c.level !== 'ok' && c.level !== 'skip') lines.push(`        hint: ${c.hint}`);
+  }
+  lines.push('');
+  const missBuild = r.tools.filter((t) => !t.found && t.purpose === 'build');
+  const missBoot = r.tools.filter((t) => !t.found && t.purpose === 'boot');
+  if (r.aptLine) {
+    const parts = [];
+    if (missBuild.length) parts.push(`${missBuild.length} needed to build`);
+    if (missBoot.length) parts.push(`${missBoot.length} for dib boot`);
+    lines.push(`missing: ${parts.join(', ')}. Install with:`, `  ${r.aptLine}`, `(dib doctor --fix runs it)`);
+  } else {
+    lines.push('every host tool is installed');
+  }
+  const failed = r.checks.filter((c) => c.level === 'fail');
+  lines.push(r.ok ? 'doctor: ready to build' : `doctor: not ready (${[missBuild.length ? 'missing tools' : '', ...failed.map((c) => c.id)].filter(Boolean).join(', ')})`);
+  return lines;
+}

@@ -1,0 +1,167 @@
+/**
+ * `install-packages` inside the chroot, backed by dib's own installer.
+ *
+ * A small POSIX-sh client (`$TMP_HOOKS_PATH/bin/install-packages`, so
+ * `/tmp/in_target.d/bin/install-packages` in the chroot) drops a request directory into a
+ * spool directory inside the image tree (`/tmp/.dib-install-packages`) and waits for its
+ * answer. While a chroot script runs, dib polls the spool, parses DIB's flags (`-u`, `-e`,
+ * `-m ELEMENT`) and calls `installPackages` / `upgradePackages` of the package-installs
+ * element (pkg-map for `-m`, then the OS element: dpkg → apt-get), so there is one install
+ * path for TypeScript and DIB elements. The client needs only sh, mkdir, mv, cat and sleep.
+ */
+import fs from 'fs-extra';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { DibError, isDibError } from '../errors.js';
+import type { PhaseContext } from '../build/types.js';
+
+/** The spool directory, as the chroot sees it. */
+export const SPOOL_IN_TARGET = '/tmp/.dib-install-packages';
+
+export const CLIENT_SCRIPT = `#!/bin/sh
+# install-packages [-u] [-e] [-m ELEMENT] [PACKAGE...]
+# dib's install-packages: the request is carried out by the running dib build (one install
+# path for every element: pkg-map, then the OS element's package manager).
+set -eu
+spool=\${DIB_INSTALL_PACKAGES_SPOOL:-${SPOOL_IN_TARGET}}
+if [ ! -d "$spool" ]; then
+    echo "install-packages: no dib build is serving requests ($spool is missing)" >&2
+    exit 1
+fi
+id="req-$$-$(date +%s)"
+mkdir "$spool/$id.new"
+for a in "$@"; do printf '%s\\n' "$a"; done > "$spool/$id.new/args"
+mv "$spool/$id.new" "$spool/$id"
+while [ ! -e "$spool/$id/status" ]; do
+    sleep 0.1 2>/dev/null || sleep 1
+done
+if [ -s "$spool/$id/output" ]; then cat "$spool/$id/output"; fi
+rc=$(cat "$spool/$id/status")
+rm -rf "$spool/$id"
+exit "$rc"
+`;
+
+export interface ParsedRequest {
+  upgrade: boolean;
+  uninstall: boolean;
+  element?: string;
+  packages: string[];
+}
+
+/** DIB's flags: `-u` (upgrade everything), `-e` (erase), `-m ELEMENT` (map through its pkg-map). */
+export function parseInstallPackagesArgs(args: readonly string[]): ParsedRequest {
+  const out: ParsedRequest = { upgrade: false, uninstall: false, packages: [] };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '-u') out.upgrade = true;
+    else if (a === '-e') out.uninstall = true;
+    else if (a === '-m') {
+      const el = args[++i];
+      if (!el) throw new DibError('E_USAGE', 'install-packages: -m needs an element name');
+      out.element = el;
+    } else if (a.startsWith('-m') && a.length > 2) out.element = a.slice(2);
+    else if (a === '--') out.packages.push(...args.slice(i + 1));
+    else if (a.startsWith('-') && a.length > 1) {
+      // combined short flags (-ue)
+      if (/^-[ue]+$/.test(a)) {
+        if (a.includes('u')) out.upgrade = true;
+        if (a.includes('e')) out.uninstall = true;
+      } else throw new DibError('E_USAGE', `install-packages: unknown option ${a}`);
+    } else out.packages.push(...a.split(/\s+/).filter(Boolean));
+    if (a === '--') break;
+  }
+  return out;
+}
+
+interface PackageInstallsApi {
+  installPackages(ctx: PhaseContext, packages: string[], opts?: { element?: string; uninstall?: boolean; strict?: boolean }): Promise<void>;
+  upgradePackages(ctx: PhaseContext): Promise<void>;
+}
+
+/** The package-installs element module of this build (the same instance the build loaded). */
+async function packageInstallsApi(ctx: PhaseContext): Promise<PackageInstallsApi> {
+  const el = ctx.elements.find((e) => e.name === 'package-installs');
+  if (!el || el.kind !== 'package') {
+    throw new DibError('E_PACKAGE_INSTALLS', 'install-packages needs the package-installs element in the build', {
+      hint: 'do not skip the base element, or add package-installs to the elements',
+    });
+  }
+  let entry: string;
+  try {
+    entry = createRequire(path.join(el.dir, 'noop.js')).resolve(el.dir);
+  } catch {
+    const pj = (await fs.readJson(path.join(el.dir, 'package.json')).catch(() => ({}))) as { main?: string };
+    entry = path.join(el.dir, pj.main ?? 'index.js');
+  }
+  return (await import(pathToFileURL(entry).href)) as PackageInstallsApi;
+}
+
+/** Carry out one request; returns the exit status and the text the client prints. */
+export async function serveRequest(ctx: PhaseContext, args: readonly string[]): Promise<{ status: number; output: string }> {
+  let req: ParsedRequest;
+  try {
+    req = parseInstallPackagesArgs(args);
+  } catch (e) {
+    return { status: 1, output: `${(e as Error).message}\n` };
+  }
+  const action = req.uninstall ? 'remove' : 'install';
+  try {
+    const api = await packageInstallsApi(ctx);
+    if (req.upgrade) {
+      ctx.log.info('install-packages -u: upgrading every package');
+      await api.upgradePackages(ctx);
+      if (req.packages.length === 0) return { status: 0, output: '' };
+    }
+    if (req.packages.length === 0) {
+      const msg = `Not running install-packages ${action} with empty packages list`;
+      ctx.log.info(msg);
+      return { status: 0, output: `${msg}\n` };
+    }
+    ctx.log.info(`install-packages ${args.join(' ')}`);
+    await api.installPackages(ctx, req.packages, { element: req.element, uninstall: req.uninstall, strict: req.element !== undefined });
+    return { status: 0, output: '' };
+  } catch (e) {
+    const msg = isDibError(e) ? `${e.message}${e.details.length ? `\n${e.details.join('\n')}` : ''}` : String((e as Error).message ?? e);
+    ctx.log.error(`install-packages ${args.join(' ')} failed: ${msg.split('\n')[0]}`);
+    return { status: 1, output: `install-packages: ${msg}\n` };
+  }
+}
+
+/**
+ * Serve requests from `spoolDir` (host path) until `stop()` is called; stop waits for a
+ * request in progress. Requests are handled one at a time, in arrival order.
+ */
+export function serveSpool(ctx: PhaseContext, spoolDir: string): { stop(): Promise<void> } {
+  let stopped = false;
+  const seen = new Set<string>();
+  const poll = async () => {
+    const names = (await fs.readdir(spoolDir).catch(() => [] as string[])).filter((n) => n.startsWith('req-') && !n.endsWith('.new') && !seen.has(n));
+    for (const n of names.sort()) {
+      seen.add(n);
+      const dir = path.join(spoolDir, n);
+      const text = await fs.readFile(path.join(dir, 'args'), 'utf8').catch(() => '');
+      const args = text.split('\n').filter((l, i, all) => l !== '' || i < all.length - 1);
+      const r = await serveRequest(ctx, args);
+      await fs.writeFile(path.join(dir, 'output'), r.output).catch(() => undefined);
+      await fs.writeFile(path.join(dir, 'status.new'), String(r.status)).catch(() => undefined);
+      await fs.rename(path.join(dir, 'status.new'), path.join(dir, 'status')).catch(() => undefined);
+    }
+  };
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        await poll();
+      } catch (e) {
+        ctx.log.warn(`install-packages spool: ${(e as Error).message}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+    },
+  };
+}
