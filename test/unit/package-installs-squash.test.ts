@@ -98,3 +98,10 @@ test('evaluateWhen', (t) => {
 test('deprecated package-installs-<element> lists', (t) => {
   t.deepEqual(parseLegacyList('# comment\nfoo\n\n-bar\n', 'el', 'f'), { element: 'el', file: 'f', install: ['foo', 'bar'], uninstall: ['bar'] });
 });
+
+test('squashPackageInstalls on resolved elements reads fields and files (as `dib packages` calls it)', async (t) => {
+  const dir = join(FIXTURES, 'install-uninstall', 'elements');
+  const elements = readdirSync(dir).map((e) => dirElement(e, join(dir, e)));
+  const fromResolved = await squashPackageInstalls(elements, { ARCH: 'amd64' }, () => 'source');
+  t.is(formatSquashed(fromResolved), readFileSync(join(FIXTURES, 'install-uninstall', 'expected.json'), 'utf8'));
+});

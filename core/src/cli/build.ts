@@ -65,6 +65,7 @@ export async function buildCommand(argv: string[]): Promise<number> {
   // issue 6: at a terminal, a live status line on stderr with the log scrolling above it
   // (not when --json writes to the same terminal); elsewhere plain lines, no escape codes.
   const progress = wantsLiveProgress(process.stderr) && !(flags.json && process.stdout.isTTY) ? new ProgressRenderer({ stream: process.stderr }) : undefined;
+  const offProgress = progress ? progress.attach(bus) : () => undefined; // before the text reporter: state first, then the line
   const text = attachTextReporter(bus, {
     logfile: config.logfile,
     debug: trace,
@@ -72,7 +73,6 @@ export async function buildCommand(argv: string[]): Promise<number> {
     noTimestamp: process.env.DIB_NO_TIMESTAMP === '1',
     write: flags.json ? () => undefined : progress ? (l) => progress.log(l) : undefined,
   });
-  const offProgress = progress ? progress.attach(bus) : () => undefined;
   const offJson = flags.json ? attachJsonReporter(bus) : () => undefined;
   const offApt = attachAptProgress(bus);
 

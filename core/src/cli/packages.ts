@@ -4,10 +4,12 @@ import { BUILD_OPTIONS, overridesFrom, parseCommand, type BuildFlags } from './a
 import { helpRequested, loadConfig, planBuild } from './common.js';
 import { importElementPackage } from './plugin-import.js';
 
-type Squashed = Record<string, { install: Array<[string, string]>; uninstall: Array<[string, string]> }>;
+type Squashed = Record<string, { install?: Array<[string, string]>; uninstall?: Array<[string, string]> }>;
 
 interface PackageInstallsModule {
   squashPackageInstalls(elements: readonly ResolvedElement[], env: Readonly<Env>, installTypeOf: (element: string) => string): Promise<Squashed> | Squashed;
+  /** the exact text the build writes to /tmp/package-installs.json */
+  formatSquashed(squashed: Squashed): string;
 }
 
 export const PACKAGES_USAGE = `Usage: dib packages [--json] [--config PATH] [build options] [elements…]
@@ -27,13 +29,13 @@ export async function packagesCommand(argv: string[]): Promise<number> {
   const mod = await importElementPackage<PackageInstallsModule>('@dib/element-package-installs', config.baseDir);
   const squashed = await mod.squashPackageInstalls(build.elements, build.env, (e) => build.installTypeOf(e));
   if (flags.json) {
-    process.stdout.write(JSON.stringify(squashed, null, 1) + '\n');
+    process.stdout.write(mod.formatSquashed(squashed) + '\n');
     return 0;
   }
   for (const [phase, v] of Object.entries(squashed)) {
     process.stdout.write(`${phase}\n`);
-    for (const [pkg, el] of v.install) process.stdout.write(`  install    ${pkg.padEnd(32)} ${el}\n`);
-    for (const [pkg, el] of v.uninstall) process.stdout.write(`  uninstall  ${pkg.padEnd(32)} ${el}\n`);
+    for (const [pkg, el] of v.install ?? []) process.stdout.write(`  install    ${pkg.padEnd(32)} ${el}\n`);
+    for (const [pkg, el] of v.uninstall ?? []) process.stdout.write(`  uninstall  ${pkg.padEnd(32)} ${el}\n`);
   }
   return 0;
 }

@@ -1,10 +1,15 @@
 /**
- * DIB-style directory elements (element-deps, element-provides, <phase>.d scripts, …).
+ * DIB-style directory elements (element-deps, element-provides, environment.d, <phase>.d
+ * scripts, static/, bin/, source-repository-*, …). The element itself is built in
+ * core/src/legacy/element.ts.
  */
 import fs from 'fs-extra';
 import path from 'node:path';
 import { PHASE_NAMES } from '../build/phases.js';
-import { defineElement, type Element } from './contract.js';
+import { loadLegacyElement, readNameList } from '../legacy/element.js';
+import type { Element } from './contract.js';
+
+export { readNameList };
 
 const MARKERS = ['element-deps', 'element-provides', 'environment.d', 'package-installs.yaml', 'package-installs.json', 'pkg-map', 'static', 'bin', ...PHASE_NAMES.map((p) => `${p}.d`)];
 
@@ -13,20 +18,7 @@ export async function isDirectoryElement(dir: string): Promise<boolean> {
   return (await fs.readdir(dir)).some((f) => f.startsWith('source-repository-') || f.startsWith('block-device-'));
 }
 
-/** element-deps / element-provides: one name per line, stripped, blanks ignored, no comments. */
-export async function readNameList(file: string): Promise<string[]> {
-  if (!(await fs.pathExists(file))) return [];
-  return (await fs.readFile(file, 'utf8'))
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean);
-}
-
+/** A DIB element directory as an Element whose taps are its scripts. */
 export async function loadDirectoryElement(dir: string, name: string): Promise<Element> {
-  return defineElement({
-    name,
-    description: `DIB element directory ${dir}`,
-    deps: await readNameList(path.join(dir, 'element-deps')),
-    provides: await readNameList(path.join(dir, 'element-provides')),
-  });
+  return loadLegacyElement(dir, name);
 }

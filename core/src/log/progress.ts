@@ -28,6 +28,11 @@ export interface ProgressOptions {
   clock?: () => number;
   /** redraw this often so the elapsed time moves (0: only on events). Default 250 ms. */
   tickMs?: number;
+  /**
+   * Draw the status line once per burst of events and lines (in a microtask) rather than after
+   * each. Default true; tests turn it off to see every redraw synchronously.
+   */
+  coalesce?: boolean;
 }
 
 interface ProgressState {
@@ -92,9 +97,12 @@ export class ProgressRenderer {
   private shown = '';
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  private readonly coalesce: boolean;
+  private scheduled = false;
 
   constructor(opts: ProgressOptions) {
     this.stream = opts.stream;
+    this.coalesce = opts.coalesce ?? true;
     this.clock = opts.clock ?? (() => performance.now());
     const tick = opts.tickMs ?? 250;
     if (tick > 0) {
@@ -155,32 +163,47 @@ export class ProgressRenderer {
         break;
     }
     if (this.finished) this.clear();
-    else this.redraw();
+    else this.schedule();
+  }
+
+  private schedule(): void {
+    if (!this.coalesce) return this.redraw();
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      this.redraw();
+    });
   }
 
   /** The status text (no escape sequences), cut to the terminal width. */
   statusLine(): string {
     if (this.started === undefined || this.finished) return '';
     const width = Math.max(20, (this.stream.columns || 80) - 1);
-    const parts: string[] = [];
     const where = this.phase === 'writing outputs' ? 'writing outputs' : this.phase ? `[${this.phaseIndex}/${PHASE_COUNT}] ${this.phase}` : 'starting';
-    parts.push(`dib ${where}`);
-    if (this.element && this.tap) parts.push(`${this.element}: ${this.tap}`);
+    const head = `dib ${formatElapsed(this.clock() - this.started)} ${where}`;
+    let tail = '';
     const p = this.progress;
     if (p) {
       if (p.total !== undefined && p.total > 0) {
         const pct = Math.floor((Math.min(p.done, p.total) / p.total) * 100);
-        parts.push(`${bar(p.done, p.total)} ${String(pct).padStart(3)}% ${p.label} ${p.done}/${p.total}${p.unit ? ` ${p.unit}` : ''}`);
+        tail = `${bar(p.done, p.total)} ${String(pct).padStart(3)}% ${p.label} ${p.done}/${p.total}${p.unit ? ` ${p.unit}` : ''}`;
       } else {
-        parts.push(p.done > 0 ? `${p.label} (${p.done}${p.unit ? ` ${p.unit}` : ''})` : `${p.label}…`);
+        tail = p.done > 0 ? `${p.label} (${p.done}${p.unit ? ` ${p.unit}` : ''})` : `${p.label}…`;
       }
     } else if (this.phase === 'writing outputs' && this.outputsWanted > 0) {
-      parts.push(`${bar(this.outputsDone, this.outputsWanted)} ${this.outputsDone}/${this.outputsWanted} outputs`);
+      tail = `${bar(this.outputsDone, this.outputsWanted, 10)} ${this.outputsDone}/${this.outputsWanted} outputs`;
     } else if (this.phase && this.phaseTaps > 0) {
-      parts.push(`${bar(this.phaseTapsDone, this.phaseTaps, 10)} ${this.phaseTapsDone}/${this.phaseTaps} taps`);
+      tail = `${bar(this.phaseTapsDone, this.phaseTaps, 10)} ${this.phaseTapsDone}/${this.phaseTaps} taps`;
     }
-    parts.push(formatElapsed(this.clock() - this.started));
-    const text = parts.join(' | ');
+    // the running tap is what gets shortened when the terminal is narrow
+    let middle = this.element && this.tap ? `${this.element}: ${this.tap}` : '';
+    const fixed = head.length + (tail ? tail.length + 3 : 0);
+    if (middle && fixed + 3 + middle.length > width) {
+      const room = width - fixed - 3;
+      middle = room >= 8 ? `${middle.slice(0, room - 1)}…` : '';
+    }
+    const text = [head, middle, tail].filter(Boolean).join(' | ');
     return text.length > width ? `${text.slice(0, width - 1)}…` : text;
   }
 
@@ -192,7 +215,7 @@ export class ProgressRenderer {
     }
     this.stream.write((this.shown ? CLEAR_LINE : '') + line + '\n');
     this.shown = '';
-    this.redraw();
+    this.schedule();
   }
 
   /** Draw the status line if it changed. */

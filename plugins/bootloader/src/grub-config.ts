@@ -117,6 +117,8 @@ export function defaultGrubValue(text: string, key: string): string | undefined 
   return value;
 }
 
+const MARKER = '# Set by dib (bootloader element)';
+
 const SET_KEYS = [
   'GRUB_DEVICE',
   'GRUB_DISABLE_LINUX_UUID',
@@ -137,7 +139,7 @@ export function updateDefaultGrub(existing: string, settings: GrubSettings, root
   const out: string[] = [];
   const keyRe = new RegExp(`^\\s*(${SET_KEYS.join('|')})=`);
   for (const line of existing.split('\n')) {
-    if (keyRe.test(line)) continue;
+    if (keyRe.test(line) || line.trim() === MARKER) continue;
     if (/^\s*GRUB_CMDLINE_LINUX=/.test(line)) {
       out.push(line.replace(/\s*\b(console|boot)=[^\s"']*/g, '').replace(/=(["'])\s+/, '=$1'));
       continue;
@@ -147,7 +149,7 @@ export function updateDefaultGrub(existing: string, settings: GrubSettings, root
   while (out.length > 0 && out[out.length - 1]!.trim() === '') out.pop();
   out.push(
     '',
-    '# Set by dib (bootloader element)',
+    MARKER,
     `GRUB_DEVICE=LABEL=${rootLabel}`,
     'GRUB_DISABLE_LINUX_UUID=true',
     `GRUB_TIMEOUT=${settings.timeout}`,

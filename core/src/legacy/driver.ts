@@ -1,0 +1,67 @@
+/**
+ * What the phase driver calls for directory elements:
+ *  - `prepareLegacy` at the start of the build, before any tap: the hooks tree
+ *    (TMP_HOOKS_PATH) and dib's `install-packages` client in its bin/;
+ *  - `enterLegacyPhase` around each phase: for chroot phases, TMP_HOOKS_PATH bind-mounted
+ *    read-only at `<target>/tmp/in_target.d` (mount, then remount ro,bind) and the
+ *    install-packages spool; released after the phase, and on the cleanup stack so nothing stays
+ *    mounted on failure or Ctrl-C.
+ */
+import { execa } from 'execa';
+import fs from 'fs-extra';
+import path from 'node:path';
+import type { PhaseName, PhaseWhere } from '../build/phases.js';
+import type { Build } from '../build/types.js';
+import { DibError } from '../errors.js';
+import { mountsBelow, unmountBelow } from '../target/mounts.js';
+import { IN_TARGET } from './env.js';
+import { generateHooksTree } from './hooks-tree.js';
+import { CLIENT_SCRIPT } from './install-packages.js';
+import { spoolDir } from './script.js';
+
+function hasDirectoryElements(build: Build): boolean {
+  return build.elements.some((e) => e.kind === 'directory');
+}
+
+/** Build the hooks tree (DIB's generate_hooks) and add dib's install-packages client. */
+export async function prepareLegacy(build: Build): Promise<void> {
+  if (!hasDirectoryElements(build)) return;
+  const hooks = build.paths.hooksDir;
+  await generateHooksTree(build.elements, hooks, build.log);
+  const client = path.join(hooks, 'bin', 'install-packages');
+  if (!(await fs.pathExists(client))) {
+    await fs.ensureDir(path.dirname(client));
+    await fs.writeFile(client, CLIENT_SCRIPT, { mode: 0o755 });
+  }
+  build.log.debug(`hooks tree of the directory elements is in ${hooks}`);
+}
+
+/** Bind-mount the hooks tree read-only into the target; returns the release function. */
+export async function mountInTarget(build: Build): Promise<() => Promise<void>> {
+  const point = path.join(build.paths.targetRoot, IN_TARGET);
+  if ((await mountsBelow(point)).length) await unmountBelow(point, build.log);
+  if (await fs.pathExists(point)) await fs.rmdir(point).catch(() => undefined);
+  await fs.ensureDir(point);
+  const undo = async () => {
+    if ((await mountsBelow(point)).length) await unmountBelow(point, build.log);
+    await fs.rmdir(point).catch(() => undefined);
+    await fs.remove(spoolDir(build.paths.targetRoot));
+  };
+  const release = build.cleanup.push(`unmount ${IN_TARGET}`, undo);
+  try {
+    await execa('mount', ['--bind', build.paths.hooksDir, point]);
+    await execa('mount', ['-o', 'remount,ro,bind', point]);
+  } catch (e) {
+    await release();
+    throw new DibError('E_INTERNAL', `could not bind-mount the hooks tree at ${IN_TARGET}: ${(e as Error).message.split('\n')[0]}`, {
+      hint: 'dib needs root and bind mounts (in a container: run it privileged)',
+    });
+  }
+  return release;
+}
+
+/** Called by the driver before a phase (before its before-<phase> break point). */
+export async function enterLegacyPhase(build: Build, _phase: PhaseName, where: PhaseWhere): Promise<() => Promise<void>> {
+  if (where !== 'chroot' || !hasDirectoryElements(build)) return async () => undefined;
+  return mountInTarget(build);
+}
