@@ -19,11 +19,12 @@ async function fixture(t: { teardown(fn: () => Promise<void>): void }) {
   const dir = await mkdtemp(join(tmpdir(), 'dib-out-int-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const tree = join(dir, 'tree');
-  for (const d of ['etc', 'proc/1', 'sys/kernel', 'usr/bin', 'home/user', 'dev']) await mkdir(join(tree, d), { recursive: true });
+  for (const d of ['etc', 'proc/1', 'sys/kernel', 'usr/bin', 'usr/lib/proc', 'home/user', 'dev']) await mkdir(join(tree, d), { recursive: true });
   await writeFile(join(tree, 'etc/hostname'), 'dib-test\n');
   await writeFile(join(tree, 'proc/1/status'), 'not for the image');
   await writeFile(join(tree, 'sys/kernel/x'), 'not for the image');
   await writeFile(join(tree, '.top-level-dotfile'), 'kept');
+  await writeFile(join(tree, 'usr/lib/proc/kept'), 'a proc dir elsewhere is ordinary');
   await writeFile(join(tree, 'home/user/file'), 'owned by 1234');
   if (root) await chown(join(tree, 'home/user/file'), 1234, 1234);
   await symlink('../etc/hostname', join(tree, 'usr/bin/link'));
@@ -52,7 +53,7 @@ test('tar, tgz and squashfs hold the tree, keep proc/sys empty, numeric owners a
   ] as const) {
     const listing = (await execa('tar', ['--numeric-owner', flags, file])).stdout.split('\n');
     const names = listing.map((l) => l.split(/\s+/).slice(5).join(' ').replace(/ -> .*$/, ''));
-    for (const n of ['./', './etc/hostname', './.top-level-dotfile', './proc/', './sys/', './usr/bin/link', './home/user/file', './dev/']) t.true(names.includes(n), `${file} has ${n}`);
+    for (const n of ['./', './etc/hostname', './.top-level-dotfile', './proc/', './sys/', './usr/bin/link', './home/user/file', './dev/', './usr/lib/proc/kept']) t.true(names.includes(n), `${file} has ${n}`);
     t.false(names.some((n) => n.startsWith('./proc/') && n !== './proc/'), 'proc content excluded');
     t.false(names.some((n) => n.startsWith('./sys/') && n !== './sys/'), 'sys content excluded');
     if (root) t.regex(listing.find((l) => l.endsWith('./home/user/file'))!, /1234\/1234/);
@@ -63,7 +64,7 @@ test('tar, tgz and squashfs hold the tree, keep proc/sys empty, numeric owners a
 
   const sq = (await execa('unsquashfs', ['-lls', `${f.base}.squash`])).stdout.split('\n');
   const sqNames = sq.map((l) => l.split(/\s+/).slice(5).join(' ').replace(/ -> .*$/, ''));
-  for (const n of ['squashfs-root/etc/hostname', 'squashfs-root/.top-level-dotfile', 'squashfs-root/proc', 'squashfs-root/sys', 'squashfs-root/usr/bin/link']) t.true(sqNames.includes(n), `squash has ${n}`);
+  for (const n of ['squashfs-root/etc/hostname', 'squashfs-root/.top-level-dotfile', 'squashfs-root/proc', 'squashfs-root/sys', 'squashfs-root/usr/bin/link', 'squashfs-root/usr/lib/proc/kept']) t.true(sqNames.includes(n), `squash has ${n}`);
   t.false(sqNames.some((n) => n.startsWith('squashfs-root/proc/')));
   t.false(sqNames.some((n) => n.startsWith('squashfs-root/sys/')));
   if (root) t.regex(sq.find((l) => l.endsWith('squashfs-root/home/user/file'))!, /1234\/1234/);

@@ -2,6 +2,7 @@ import test from 'ava';
 import { buildQemuArgs, OVMF_CODE, OVMF_VARS } from '@dib/core/internal/boot/qemu-args.js';
 import { PROBE_EXIT, probeArgs, probeBootSector } from '@dib/core/internal/boot/accel.js';
 import { parseImageFormat } from '@dib/core/internal/boot/image-info.js';
+import { requiredBootFiles, requiredBootTools } from '@dib/core/internal/boot/index.js';
 
 function after(args: string[], flag: string): string[] {
   const out: string[] = [];
@@ -72,4 +73,15 @@ test('image format comes from qemu-img info JSON', (t) => {
   t.is(parseImageFormat('{"format": "vpc"}'), 'vpc');
   t.throws(() => parseImageFormat('nope'), { message: /not JSON/ });
   t.throws(() => parseImageFormat('{"format": "raw,file=/etc/passwd"}'), { message: /did not report/ });
+});
+
+test('dib doctor: boot needs qemu-system-x86, qemu-utils and (UEFI) ovmf', (t) => {
+  t.deepEqual(requiredBootTools().map((x) => [x.command, x.package]), [
+    ['qemu-system-x86_64', 'qemu-system-x86'],
+    ['qemu-img', 'qemu-utils'],
+  ]);
+  t.deepEqual(requiredBootFiles().map((x) => [x.path, x.package]), [
+    ['/usr/share/OVMF/OVMF_CODE_4M.fd', 'ovmf'],
+    ['/usr/share/OVMF/OVMF_VARS_4M.fd', 'ovmf'],
+  ]);
 });

@@ -59,7 +59,7 @@ test('a log line erases the status line, is written whole, and the status comes 
 });
 
 test('a progress event with a total shows a bar and percentage; without one, the label', (t) => {
-  const s = setup();
+  const s = setup(140);
   s.r.handle(start);
   s.r.handle({ type: 'phase-start', time: T, phase: 'install', taps: 1 });
   s.r.handle({ type: 'tap-start', time: T, phase: 'install', element: 'package-installs', tap: 'package-installs', stage: 1 });

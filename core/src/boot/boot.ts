@@ -57,6 +57,22 @@ export interface BootResult {
   detail?: string;
 }
 
+/** Host programs `dib boot` needs (for `dib doctor`). */
+export function requiredBootTools(): Array<{ command: string; package: string; why: string }> {
+  return [
+    { command: QEMU_SYSTEM, package: 'qemu-system-x86', why: 'dib boot' },
+    { command: 'qemu-img', package: 'qemu-utils', why: 'dib boot (image format detection)' },
+  ];
+}
+
+/** Firmware files `dib boot --firmware uefi` needs (for `dib doctor`; BIOS uses QEMU's SeaBIOS). */
+export function requiredBootFiles(): Array<{ path: string; package: string; why: string }> {
+  return [
+    { path: OVMF_CODE, package: 'ovmf', why: 'dib boot --firmware uefi' },
+    { path: OVMF_VARS, package: 'ovmf', why: 'dib boot --firmware uefi' },
+  ];
+}
+
 function toolMissing(command: string, pkg: string, why: string): DibError {
   return new DibError('E_HOST_TOOL_MISSING', `${why} needs '${command}', which is not installed`, { hint: `apt-get install ${pkg}` });
 }

@@ -1,7 +1,7 @@
 /**
  * Booting images in QEMU for `dib boot` and the e2e tests.
  */
-export { bootImage, QEMU_SYSTEM } from './boot.js';
+export { bootImage, requiredBootTools, requiredBootFiles, QEMU_SYSTEM } from './boot.js';
 export type { BootOptions, BootResult, BootReason } from './boot.js';
 export { ConsoleWatcher, classifyConsoleLine, cleanConsoleText } from './console.js';
 export type { ConsoleVerdict, ConsoleVerdictKind, ConsoleUpdate } from './console.js';

@@ -84,9 +84,12 @@ export async function mirrorCheck(env: Readonly<Env>, opts: { timeoutMs?: number
   const t0 = performance.now();
   const timeout = opts.timeoutMs ?? 5000;
   let status = 0;
+  // a timer of our own (AbortSignal.timeout's is unref'd: it would not keep the process alive)
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(Object.assign(new Error('timeout'), { name: 'TimeoutError' })), timeout);
   try {
     for (const method of ['HEAD', 'GET']) {
-      const res = await f(url, { method, signal: AbortSignal.timeout(timeout), redirect: 'follow' });
+      const res = await f(url, { method, signal: ac.signal, redirect: 'follow' });
       status = res.status;
       await res.body?.cancel().catch(() => undefined);
       if (res.ok) break;
@@ -97,6 +100,8 @@ export async function mirrorCheck(env: Readonly<Env>, opts: { timeoutMs?: number
     const err = e as Error & { cause?: { code?: string; message?: string } };
     const why = err.name === 'TimeoutError' ? `no answer within ${(timeout / 1000).toFixed(0)} s` : (err.cause?.code ?? err.cause?.message ?? err.message);
     return { id: 'mirror', level: 'fail', message: `mirror ${url}: ${why}`, hint: 'check the network and proxy (http_proxy), or set DIB_DISTRIBUTION_MIRROR to a reachable mirror; --offline builds from the cache only' };
+  } finally {
+    clearTimeout(timer);
   }
   const secs = ((performance.now() - t0) / 1000).toFixed(2);
   if (status >= 200 && status < 400) return { id: 'mirror', level: 'ok', message: `mirror ${url}: HTTP ${status} in ${secs} s` };

@@ -58,7 +58,8 @@ export async function runScript(ctx: PhaseContext, ref: ScriptRef): Promise<void
       const shell = (await fs.pathExists(path.join(ctx.targetRoot, 'bin/bash'))) ? '/bin/bash' : '/bin/sh';
       const spool = spoolDir(ctx.targetRoot);
       await fs.ensureDir(spool);
-      const server = serveSpool(ctx, spool);
+      // requests are carried out with this script's logger and runners, so apt's lines are its lines
+      const server = serveSpool({ ...ctx, log, host: runners.host, target: runners.target }, spool);
       try {
         await runners.target.run(shell, ['-c', RUN_PARTS_SHELL, 'dib-run-parts', `${IN_TARGET}/${rel}`, ...fragments.map((f) => `${IN_TARGET}/environment.d/${f}`)], {
           env: { ...extra, PATH: `${TARGET_PATH}:${IN_TARGET}/bin`, DIB_INSTALL_PACKAGES_SPOOL: SPOOL_IN_TARGET },

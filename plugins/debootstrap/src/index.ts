@@ -1,5 +1,4 @@
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { defineElement, type Env, type HostTool, type PhaseContext } from '@dib/core';
 import { bootstrapRoot } from './bootstrap.js';
 import { emptyTargetDir, onPathSync, readTargetFile, resolveInRoot, targetExists, writeTargetFile } from './fsutil.js';
@@ -145,4 +144,4 @@ export default defineElement({
   },
 });
 
-export const _internal = { debianNetworking, localeGen, cleanupDebootstrap, hostTools, path };
+export const _internal = { debianNetworking, localeGen, cleanupDebootstrap, hostTools };
