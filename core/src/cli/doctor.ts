@@ -18,6 +18,7 @@ Options:
   -t TYPES          output types to check for (default: the config's)
   --quick           skip the KVM probe and the mirror check
   --offline         skip the mirror check
+  --no-kvm          skip the KVM probe (it boots a tiny guest: up to 3 s)
   --json            print the report as one JSON object`;
 
 const OPTIONS = {
@@ -26,6 +27,7 @@ const OPTIONS = {
   type: { type: 'string', short: 't', multiple: true },
   quick: { type: 'boolean' },
   offline: { type: 'boolean' },
+  'no-kvm': { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
@@ -36,6 +38,7 @@ interface DoctorFlags {
   type?: string[];
   quick?: boolean;
   offline?: boolean;
+  'no-kvm'?: boolean;
   json?: boolean;
 }
 
@@ -53,7 +56,7 @@ export async function doctorCommand(argv: string[]): Promise<number> {
   });
   const build = config.elements.length ? await planBuild(config) : undefined;
   const { diagnose, formatDoctor } = await import('../doctor/index.js');
-  const opts = { kvm: !flags.quick, network: !flags.quick };
+  const opts = { kvm: !flags.quick && !flags['no-kvm'], network: !flags.quick };
   let report = await diagnose(build, opts);
   const out = (lines: string[]) => process.stdout.write(lines.join('\n') + '\n');
   if (flags.fix && report.aptLine) {

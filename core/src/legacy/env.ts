@@ -52,18 +52,28 @@ export function scriptEnv(env: Readonly<Env>, elements: readonly Pick<ResolvedEl
  */
 export function previewFragments(files: readonly string[], env: Readonly<Env>): Env | undefined {
   if (files.length === 0) return {};
-  const script = 'for f in "$@"; do . "$f" || exit $?; done; env -0';
+  const MARK = '__DIB_PREVIEW_MARK__';
+  const script = `env -0; printf '${MARK}\\0'; for f in "$@"; do . "$f" || exit $?; done; env -0`;
   const base: Record<string, string> = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...env };
   const r = spawnSync('bash', ['-c', script, 'dib-environment', ...files], { env: base, encoding: 'buffer', timeout: 30_000 });
   if (r.status !== 0 || !r.stdout) return undefined;
+  const entries = r.stdout.toString('utf8').split('\0');
+  const at = entries.indexOf(MARK);
+  if (at < 0) return undefined;
+  const parse = (list: string[]) => {
+    const m = new Map<string, string>();
+    for (const entry of list) {
+      const i = entry.indexOf('=');
+      if (i > 0) m.set(entry.slice(0, i), entry.slice(i + 1));
+    }
+    return m;
+  };
+  const before = parse(entries.slice(0, at));
+  const after = parse(entries.slice(at + 1));
   const out: Env = {};
-  for (const entry of r.stdout.toString('utf8').split('\0')) {
-    const i = entry.indexOf('=');
-    if (i <= 0) continue;
-    const k = entry.slice(0, i);
-    const v = entry.slice(i + 1);
+  for (const [k, v] of after) {
     if (['PWD', 'OLDPWD', 'SHLVL', '_'].includes(k) || k.startsWith('BASH_FUNC_')) continue;
-    if (base[k] !== v) out[k] = v;
+    if (before.get(k) !== v) out[k] = v;
   }
   return out;
 }
