@@ -295,3 +295,31 @@ withScript('with a terminal, before-<phase> and after-error open a shell in the 
   t.regex(after.out, /tap 30-fail-here: script install\.d\/30-fail-here exited with status 7/);
   t.deepEqual(await mountsUnder(dir), []);
 });
+
+root('Ctrl-C during a chroot script: the script is killed, /tmp/in_target.d and the chroot are unmounted', async (t) => {
+  const dir = await tmpDir();
+  const work = path.join(dir, 'work');
+  const child = execa('node', [CLI, 'build', '-o', 'z', '-t', 'tar', '--work-dir', work, 'busybox-root', 'legacy-sleep'], {
+    cwd: dir,
+    reject: false,
+    all: true,
+    env: { ELEMENTS_PATH: ELEMENTS },
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the build never reached the sleep')), 90_000);
+    child.all!.on('data', (d: Buffer) => {
+      if (d.toString().includes('LEGACY-SLEEPING-NOW')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  const during = await mountsUnder(work);
+  t.true(during.some((m) => m.endsWith('/tmp/in_target.d')), during.join('\n'));
+  child.kill('SIGINT');
+  const r = await child;
+  t.is(r.exitCode, 130, String(r.all).slice(-2000));
+  t.deepEqual(await mountsUnder(work), []);
+  t.deepEqual(await fs.readdir(work), []);
+  t.false((await execa('ps', ['-eo', 'args'])).stdout.includes('sleep 121'));
+});

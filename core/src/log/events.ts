@@ -40,3 +40,8 @@ export function now(): string {
 export function dibTimestamp(iso: string): string {
   return iso.replace('T', ' ').replace(/Z$/, '');
 }
+
+/** How a tap is shown: DIB's `NN-name` (a DIB script's name already carries its number). */
+export function tapLabel(stage: number, name: string): string {
+  return /^\d+-/.test(name) ? name : `${String(stage).padStart(2, '0')}-${name}`;
+}

@@ -11,7 +11,7 @@
  * clock, so tests can drive it with events and read back exactly what a terminal would get.
  */
 import type { BuildEvent, EventBus } from './events.js';
-import { now } from './events.js';
+import { now, tapLabel } from './events.js';
 
 /** Erase the current line and return to its start (CSI 2K after a carriage return). */
 export const CLEAR_LINE = '\r\x1b[2K';
@@ -140,7 +140,7 @@ export class ProgressRenderer {
         break;
       case 'tap-start':
         this.element = ev.element;
-        this.tap = `${String(ev.stage).padStart(2, '0')}-${ev.tap}`;
+        this.tap = tapLabel(ev.stage, ev.tap);
         this.progress = undefined;
         break;
       case 'tap-end':
@@ -311,7 +311,7 @@ export function summaryLines(s: SummaryInput): string[] {
   if (slow.length) {
     lines.push(`  slowest taps:`);
     for (const t of slow) {
-      lines.push(`    ${t.seconds.toFixed(3).padStart(9)} s  ${t.phase}/${String(t.stage).padStart(2, '0')}-${t.name} (${t.element})`);
+      lines.push(`    ${t.seconds.toFixed(3).padStart(9)} s  ${t.phase}/${tapLabel(t.stage, t.name)} (${t.element})`);
     }
   }
   return lines;

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import type { BuildEvent, EventBus } from './events.js';
-import { dibTimestamp } from './events.js';
+import { dibTimestamp, tapLabel } from './events.js';
 
 export interface TextReporterOptions {
   /** where lines go (default process.stderr) */
@@ -28,9 +28,9 @@ export function formatLine(ev: BuildEvent, noTimestamp = false): string | undefi
       return `${ts}${ev.scope ? `${ev.scope}: ` : ''}${lvl}${ev.message}`;
     }
     case 'tap-start':
-      return `${ts}${ev.element}: running ${ev.phase}/${String(ev.stage).padStart(2, '0')}-${ev.tap}`;
+      return `${ts}${ev.element}: running ${ev.phase}/${tapLabel(ev.stage, ev.tap)}`;
     case 'tap-end':
-      return `${ts}${ev.element}: ${ev.phase}/${String(ev.stage).padStart(2, '0')}-${ev.tap} ${ev.ok ? 'completed' : 'FAILED'} in ${ev.seconds.toFixed(3)} s`;
+      return `${ts}${ev.element}: ${ev.phase}/${tapLabel(ev.stage, ev.tap)} ${ev.ok ? 'completed' : 'FAILED'} in ${ev.seconds.toFixed(3)} s`;
     case 'phase-end':
       return `${ts}phase ${ev.phase} done in ${ev.seconds.toFixed(3)} s`;
     case 'output':

@@ -16,7 +16,7 @@ export { resolveBootstrapSettings, chooseTool, normaliseArch, DEFAULT_KEYRINGS, 
 export type { BootstrapSettings, BootstrapTool, SettingsInputs } from './settings.js';
 export { parseSourcesConf, sourcesListFiles, debLines } from './sources.js';
 export type { AptSourceEntry } from './sources.js';
-export { addBootstrapPackages, setBootstrapSources, preinstallEnabled, collectBootstrapPackages, collectBootstrapSources } from './state.js';
+export { BOOTSTRAP_PACKAGES_KEY, addBootstrapPackages, setBootstrapSources, preinstallEnabled, collectBootstrapPackages, collectBootstrapSources } from './state.js';
 export type { EnvList } from './state.js';
 export { splitWords, splitList } from './words.js';
 export { writeTargetFile, readTargetFile, resolveInRoot, digestKeyring } from './fsutil.js';

@@ -8,7 +8,12 @@ import type { Build, Env, StateStore } from '@dib/core';
 
 export type EnvList = readonly string[] | ((env: Readonly<Env>) => readonly string[]);
 
-const PACKAGES = 'debootstrap:include-providers';
+/**
+ * State key holding an array of EnvList: elements that cannot import this package may push to
+ * it directly (`build.state.set(BOOTSTRAP_PACKAGES_KEY, [...(build.state.get(KEY) ?? []), pkgs])`).
+ */
+export const BOOTSTRAP_PACKAGES_KEY = 'debootstrap:include-providers';
+const PACKAGES = BOOTSTRAP_PACKAGES_KEY;
 const SOURCES = 'debootstrap:sources-provider';
 export const RESULT = 'debootstrap:result';
 

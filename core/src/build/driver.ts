@@ -1,0 +1,136 @@
+/**
+ * The phase driver: runs DIB's phases in order with the mount choreography DIB uses, then
+ * assembles the disk and writes the outputs and the build report. Every resource is on the
+ * cleanup stack, which is unwound on success, failure and signal alike.
+ */
+import fs from 'fs-extra';
+import path from 'node:path';
+import { DibError, isDibError, toDibError } from '../errors.js';
+import { now } from '../log/events.js';
+import { ChrootMounts } from '../target/mounts.js';
+import { createChrootRunner, createHostRunner } from '../target/run.js';
+import type { DibBuild } from './build.js';
+import { assertRootDeployed, finaliseBase, swapInResolvConf } from './finalise-base.js';
+import { planDisk, writeImages, type WrittenOutput } from './finish.js';
+import { PHASES, type PhaseName } from './phases.js';
+import { writeReport } from './report.js';
+import type { CommandRunner } from './types.js';
+import { breakpointRunner, type Breakpoints } from './breakpoints.js';
+import { enterLegacyPhase, prepareLegacy } from '../legacy/driver.js';
+
+export interface PhaseTiming {
+  phase: string;
+  seconds: number;
+}
+
+export interface BuildResult {
+  ok: boolean;
+  seconds: number;
+  phases: PhaseTiming[];
+  outputs: WrittenOutput[];
+  report?: string;
+  error?: DibError;
+}
+
+export interface RunBuildOptions {
+  breakpoints?: Breakpoints;
+}
+
+function hostEnv(build: DibBuild): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  return { ...env, ...build.env };
+}
+
+export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Promise<BuildResult> {
+  const t0 = performance.now();
+  const phases: PhaseTiming[] = [];
+  let outputs: WrittenOutput[] = [];
+  const { log, bus, signal } = build;
+  bus.emit({ type: 'build-start', time: now(), name: build.config.name, elements: build.elements.map((e) => e.name), types: build.config.types });
+  let error: DibError | undefined;
+  let mounts: ChrootMounts | undefined;
+  try {
+    await build.makeWorkDir();
+    // directory elements: DIB's hooks tree (TMP_HOOKS_PATH), before any tap runs
+    await prepareLegacy(build);
+    const root = build.paths.targetRoot;
+    mounts = new ChrootMounts(root, log);
+    const m = mounts;
+    build.cleanup.push('unmount the chroot', () => m.unmount());
+    const host: CommandRunner = createHostRunner({ log, signal, env: hostEnv(build) });
+    const target: CommandRunner = createChrootRunner({ root, log, signal, env: build.env, prepare: () => m.mount() });
+    build.runners = (tapLog) => ({
+      host: createHostRunner({ log: tapLog, signal, env: { ...hostEnv(build), TARGET_ROOT: root } }),
+      target: createChrootRunner({ root, log: tapLog, signal, env: build.env, prepare: () => m.mount() }),
+    });
+    const brk = breakpointRunner(opts.breakpoints, { root, env: build.env, log, mount: () => m.mount() });
+
+    const runPhase = async (phase: PhaseName) => {
+      if (signal.aborted) throw new DibError('E_INTERRUPTED', `interrupted before the ${phase} phase`);
+      const info = PHASES.find((p) => p.phase === phase)!;
+      const hook = build.hooks[info.hook];
+      const env = { ...build.env, TARGET_ROOT: root };
+      const ctx = build.phaseContext(phase, createHostRunner({ log, signal, env: { ...hostEnv(build), TARGET_ROOT: root } }), target, env);
+      build.currentPhase = phase;
+      // directory elements: the hooks tree read-only at /tmp/in_target.d during chroot phases
+      const leaveLegacy = await enterLegacyPhase(build, phase, info.where);
+      try {
+        await brk(`before-${phase}`, info.where);
+        bus.emit({ type: 'phase-start', time: now(), phase, taps: hook.taps.length });
+        log.info(`Running phase ${phase} (${hook.taps.length} tap${hook.taps.length === 1 ? '' : 's'})`);
+        const p0 = performance.now();
+        try {
+          await hook.promise(ctx);
+        } catch (e) {
+          if (!(isDibError(e) && e.code === 'E_INTERRUPTED')) await brk('after-error', info.where).catch(() => undefined);
+          throw e;
+        } finally {
+          const seconds = (performance.now() - p0) / 1000;
+          phases.push({ phase, seconds });
+          bus.emit({ type: 'phase-end', time: now(), phase, seconds });
+        }
+        await brk(`after-${phase}`, info.where);
+      } finally {
+        await leaveLegacy();
+      }
+      build.currentPhase = undefined;
+    };
+
+    await runPhase('root');
+    await assertRootDeployed(root, build.elements.map((e) => e.name));
+    await swapInResolvConf(root);
+    await m.mount();
+    for (const phase of ['extra-data', 'pre-install', 'install', 'post-install', 'post-root'] as const) await runPhase(phase);
+    await m.unmount();
+    await fs.remove(path.join(root, 'lost+found'));
+
+    await planDisk(build, host);
+    await runPhase('block-device');
+    await m.mount();
+    for (const phase of ['pre-finalise', 'finalise', 'cleanup'] as const) await runPhase(phase);
+    await m.unmount();
+    await finaliseBase(root);
+
+    outputs = await writeImages(build, host);
+  } catch (e) {
+    error = toDibError(e);
+  } finally {
+    build.currentPhase = undefined;
+    const failed = await build.cleanup.unwind();
+    if (failed.length && !error) {
+      error = new DibError('E_INTERNAL', `cleanup failed: ${failed.join(', ')}`, { hint: 'check for leftover mounts with findmnt and remove the work dir by hand' });
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const result: BuildResult = { ok: !error, seconds, phases, outputs, error };
+  if (!error) {
+    try {
+      result.report = await writeReport(build, result);
+    } catch (e) {
+      log.warn(`could not write the build report: ${(e as Error).message}`);
+    }
+  }
+  bus.emit({ type: 'result', time: now(), ok: !error, seconds, ...(error ? { error: { code: error.code, message: error.message, hint: error.hint } } : {}) });
+  return result;
+}

@@ -1,0 +1,75 @@
+/**
+ * The build environment: the standard DIB variables, the user's env, then each element's
+ * environment: first every function form (an element before the elements it depends on; it
+ * sees the user's values and may set or override), then every object form as defaults.
+ */
+import path from 'node:path';
+import type { ResolvedConfig } from '../config/schema.js';
+import { DibError } from '../errors.js';
+import type { Env, ResolvedElement } from '../elements/contract.js';
+
+/** `DIB_ENV` as DIB records it: a `declare -x` line per DIB_* variable, sorted. */
+export function dibEnvDump(env: Readonly<Env>): string {
+  return Object.keys(env)
+    .filter((k) => k.startsWith('DIB_') && k !== 'DIB_ENV' && k !== 'DIB_ARGS')
+    .sort()
+    .map((k) => `declare -x ${k}="${env[k]!.replace(/(["\\$`])/g, '\\$1')}"`)
+    .join('\n');
+}
+
+/** IMAGE_ELEMENT_YAML: block-style YAML mapping name → path, keys sorted. */
+export function imageElementYaml(elements: readonly ResolvedElement[]): string {
+  return [...elements]
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
+    .map((e) => `${e.name}: ${e.dir}`)
+    .join('\n');
+}
+
+export interface EnvInputs {
+  config: ResolvedConfig;
+  elements: readonly ResolvedElement[];
+  envOrder: readonly ResolvedElement[];
+  argv: readonly string[];
+}
+
+export function buildEnvironment({ config, elements, envOrder, argv }: EnvInputs): Env {
+  const env: Env = {
+    LC_ALL: 'C',
+    ARCH: config.arch,
+    IMAGE_NAME: config.name,
+    IMAGE_TYPE: 'qcow2',
+    FS_TYPE: config.fsType,
+    DIB_DEBUG_TRACE: '0',
+    DIB_IMAGE_CACHE: config.cacheDir,
+    DIB_CHECKSUM: config.checksum ? '1' : '0',
+    DIB_OFFLINE: config.offline ? '1' : '',
+    DIB_DEFAULT_INSTALLTYPE: config.installType,
+    ELEMENTS_PATH: config.elementsPath.join(':'),
+    IMAGE_ELEMENT: elements.map((e) => e.name).join(' '),
+    IMAGE_ELEMENT_YAML: imageElementYaml(elements),
+    DIB_ARGS: argv.join(' '),
+    ...config.env,
+  };
+  if (config.rootLabel) env.ROOT_LABEL = config.rootLabel;
+  // Functions first (an element before its dependencies): they see the user's values and may
+  // set or override; then object defaults fill whatever is still unset.
+  for (const r of envOrder) {
+    const e = r.element.environment;
+    if (typeof e !== 'function') continue;
+    let out: Env;
+    try {
+      out = e({ ...env });
+    } catch (err) {
+      if (err instanceof DibError) throw err;
+      throw new DibError('E_ELEMENT_INVALID', `element ${r.name}: its environment failed: ${(err as Error).message}`, { hint: `fix the environment of ${r.name} (${path.join(r.dir)})` });
+    }
+    for (const [k, v] of Object.entries(out)) env[k] = String(v);
+  }
+  for (const r of envOrder) {
+    const e = r.element.environment;
+    if (!e || typeof e === 'function') continue;
+    for (const [k, v] of Object.entries(e)) if (env[k] === undefined) env[k] = String(v);
+  }
+  env.DIB_ENV = dibEnvDump(env);
+  return env;
+}

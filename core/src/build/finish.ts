@@ -1,0 +1,111 @@
+/**
+ * The two steps around the last phases that turn the tree into images:
+ * `planDisk` (before block-device: decide the layout, export DIB's layout variables, write
+ * fstab) and `writeImages` (after cleanup: assemble the disk from files and write outputs).
+ */
+import fs from 'fs-extra';
+import path from 'node:path';
+import type { OutputType } from '../config/schema.js';
+import { now } from '../log/events.js';
+import {
+  BIOS_BOOT_KEY,
+  DISK_LAYOUT_KEY,
+  assembleImage,
+  blockDeviceConfigFromEnv,
+  loadBlockDeviceConfigText,
+  computeGeometry,
+  fstab,
+  layoutEnv,
+  measureTree,
+  planLayout,
+  type BiosBootCode,
+  type DiskLayout,
+} from '../disk/index.js';
+import { writeOutputs } from '../output/index.js';
+import type { DibBuild } from './build.js';
+import type { CommandRunner } from './types.js';
+
+export interface WrittenOutput {
+  path: string;
+  format: OutputType;
+  bytes: number;
+  sha256: string;
+}
+
+const DISK_TYPES: readonly OutputType[] = ['raw', 'qcow2', 'vhd'];
+
+/** Where the block-device config comes from, as DIB looks for it (reference §6.1). */
+export async function blockDeviceSource(build: DibBuild): Promise<{ config: unknown; source: string }> {
+  if (build.config.blockDevice) return { config: build.config.blockDevice, source: 'config key blockDevice' };
+  const envConf = build.env.DIB_BLOCK_DEVICE_CONFIG;
+  if (envConf) return blockDeviceConfigFromEnv(envConf);
+  const archFile = /ppc64/.test(build.config.arch) ? 'ppc64el' : build.config.arch;
+  for (const r of build.elements) {
+    const bd = r.element.blockDevice;
+    const value = typeof bd === 'function' ? bd(build.env) : bd;
+    if (value) return { config: value, source: `element ${r.name}` };
+    if (r.kind === 'directory') {
+      for (const f of [`block-device-${archFile}.yaml`, 'block-device-default.yaml']) {
+        const p = path.join(r.dir, f);
+        if (await fs.pathExists(p)) return { config: loadBlockDeviceConfigText(await fs.readFile(p, 'utf8'), p), source: p };
+      }
+    }
+  }
+  return { config: undefined, source: 'default layout' };
+}
+
+export async function planDisk(build: DibBuild, _host: CommandRunner): Promise<DiskLayout> {
+  const { config, source } = await blockDeviceSource(build);
+  const layout = planLayout(config, source, {
+    rootLabel: build.config.rootLabel,
+    fsType: build.config.fsType,
+    mkfsOptions: build.config.mkfsOptions,
+    arch: build.config.arch,
+  });
+  build.state.set(DISK_LAYOUT_KEY, layout);
+  Object.assign(build.env, layoutEnv(layout));
+  const etc = path.join(build.paths.targetRoot, 'etc');
+  await fs.ensureDir(etc);
+  await fs.writeFile(path.join(etc, 'fstab'), fstab(layout));
+  build.log.info(`block-device layout from ${source}`);
+  return layout;
+}
+
+export async function writeImages(build: DibBuild, host: CommandRunner): Promise<WrittenOutput[]> {
+  const types = build.config.types;
+  const treeDir = build.paths.targetRoot;
+  let rawImage: string | undefined;
+  if (types.some((t) => DISK_TYPES.includes(t))) {
+    const layout = build.state.get<DiskLayout>(DISK_LAYOUT_KEY)!;
+    const content = await measureTree(treeDir, layout);
+    const geometry = computeGeometry(layout, content, build.config.imageSize);
+    rawImage = path.join(build.paths.imageDir, 'image.raw');
+    build.bus.emit({ type: 'progress', time: now(), label: 'assembling disk image', done: 0 });
+    await assembleImage({
+      layout,
+      geometry,
+      treeDir,
+      workDir: build.paths.imageDir,
+      outFile: rawImage,
+      run: host,
+      log: build.log,
+      biosBoot: build.state.get<BiosBootCode>(BIOS_BOOT_KEY),
+    });
+  }
+  const written = await writeOutputs({
+    types,
+    outputBase: build.config.name,
+    treeDir,
+    rawImage,
+    compress: build.config.compress,
+    checksum: build.config.checksum,
+    qemuImgOptions: build.env.QEMU_IMG_OPTIONS,
+    run: host,
+    log: build.log,
+    signal: build.signal,
+  });
+  for (const o of written) {
+    build.bus.emit({ type: 'output', time: now(), path: o.path, format: o.format, bytes: o.bytes, sha256: o.sha256 });
+  }
+  return written.map((o) => ({ path: o.path, format: o.format, bytes: o.bytes, sha256: o.sha256 }));
+}

@@ -1,0 +1,42 @@
+/** The JSON build report written to `<name>.d/build-report.json` next to the image. */
+import fs from 'fs-extra';
+import path from 'node:path';
+import type { DibBuild } from './build.js';
+import type { BuildResult } from './driver.js';
+
+export interface BuildReport {
+  name: string;
+  finished: string;
+  seconds: number;
+  arch: string;
+  elements: Array<{ name: string; kind: string; package?: string; dir: string }>;
+  phases: Array<{ phase: string; seconds: number; taps: Array<{ element: string; tap: string; stage: number; seconds: number }> }>;
+  outputs: Array<{ path: string; format: string; bytes: number; sha256: string }>;
+}
+
+export function reportDir(build: DibBuild): string {
+  return `${build.config.name}.d`;
+}
+
+export async function writeReport(build: DibBuild, result: BuildResult): Promise<string> {
+  const report: BuildReport = {
+    name: build.config.name,
+    finished: new Date().toISOString(),
+    seconds: Number(result.seconds.toFixed(3)),
+    arch: build.config.arch,
+    elements: build.elements.map((e) => ({ name: e.name, kind: e.kind, ...(e.packageName ? { package: e.packageName } : {}), dir: e.dir })),
+    phases: result.phases.map((p) => ({
+      phase: p.phase,
+      seconds: Number(p.seconds.toFixed(3)),
+      taps: build.tapTimings.filter((t) => t.phase === p.phase).map((t) => ({ element: t.element, tap: t.name, stage: t.stage, seconds: Number(t.seconds.toFixed(3)) })),
+    })),
+    outputs: result.outputs.map((o) => ({ path: o.path, format: o.format, bytes: o.bytes, sha256: o.sha256 })),
+  };
+  const dir = reportDir(build);
+  await fs.ensureDir(dir);
+  const file = path.join(dir, 'build-report.json');
+  const tmp = `${file}.tmp-${process.pid}`;
+  await fs.writeFile(tmp, JSON.stringify(report, null, 2) + '\n');
+  await fs.rename(tmp, file);
+  return file;
+}
