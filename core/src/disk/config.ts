@@ -4,6 +4,7 @@
  * list of named nodes. This module checks shape only; `layout.ts` gives the nodes meaning.
  */
 import { DibError } from '../errors.js';
+import { closest } from '../util/suggest.js';
 
 export const PLUGINS = ['local_loop', 'partitioning', 'mkfs', 'mount', 'fstab'] as const;
 export type PluginName = (typeof PLUGINS)[number];
@@ -65,36 +66,10 @@ function lvmError(source: string, path: string): DibError {
   return configError(source, path, 'LVM is not supported by dib (images are built without device-mapper)', 'use plain partitions: give each filesystem its own partition in the partitioning entry');
 }
 
-function nearest(word: string, choices: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of choices) {
-    const d = distance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-
-function distance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0]!;
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j]!;
-      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length]!;
-}
 
 function unknownKey(source: string, path: string, key: string, allowed: readonly string[]): DibError {
   const all = [...allowed, ...PLUGINS];
-  const near = nearest(key, all);
+  const near = closest(key, all);
   return configError(
     source,
     `${path}.${key}`,
@@ -123,7 +98,7 @@ export function parseBlockDeviceConfig(config: unknown, source: string, root = '
     const plugin = keys[0]!;
     if (plugin === 'lvm') throw lvmError(source, `${path}.lvm`);
     if (!isPlugin(plugin)) {
-      const near = nearest(plugin, PLUGINS);
+      const near = closest(plugin, PLUGINS);
       throw configError(source, `${path}.${plugin}`, `'${plugin}' is not a block-device plugin${near ? ` (did you mean '${near}'?)` : ''}`, `use one of ${PLUGINS.join(', ')}`);
     }
     walk(out, plugin, entry[plugin], `${path}.${plugin}`, undefined);

@@ -7,6 +7,7 @@ import {
   parseSourcesConf,
   preinstallEnabled,
   setBootstrapSources,
+  upgradeAndInstallBase,
   writeAptSources,
 } from '@dib/element-debootstrap';
 import { DEBIAN_BASE_PACKAGES, debianBootstrapPackages, debianEnvironment, defaultSourcesConf } from './env.js';
@@ -24,8 +25,6 @@ export function debianBootstrapSources(env: Readonly<Env>): string[] {
   return debLines(parseSourcesConf(conf));
 }
 
-const APT_ENV = { DEBIAN_FRONTEND: 'noninteractive' };
-
 async function baseinstall(ctx: PhaseContext): Promise<void> {
   const { env, targetRoot: root } = ctx;
   const conf = env.DIB_APT_SOURCES_CONF;
@@ -36,14 +35,7 @@ async function baseinstall(ctx: PhaseContext): Promise<void> {
   if (key) ctx.log.info(`apt trusts ${key.slice(root.length)}`);
   const files = await writeAptSources(root, parseSourcesConf(conf));
   ctx.log.info(`apt sources: ${files.map((f) => f.slice(root.length)).join(', ')}`);
-  const apt = (...args: string[]) => ctx.target.run('apt-get', ['-o', 'Dpkg::Options::=--force-confold', '-o', 'Dpkg::Options::=--force-confdef', ...args], { env: APT_ENV });
-  if (ctx.cache.offline || env.DIB_OFFLINE) {
-    ctx.log.info('offline: no apt-get update or dist-upgrade (the cached root is used as it is)');
-  } else {
-    await apt('update');
-    await apt('-y', 'dist-upgrade');
-  }
-  if (!preinstallEnabled(env)) await apt('-y', 'install', ...DEBIAN_BASE_PACKAGES);
+  await upgradeAndInstallBase(ctx, DEBIAN_BASE_PACKAGES, preinstallEnabled(env));
 }
 
 /** A minimal Debian root. */

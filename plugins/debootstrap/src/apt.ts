@@ -1,6 +1,6 @@
 /** Writing apt configuration into the target (used by the OS elements' baseinstall taps). */
 import { promises as fs } from 'node:fs';
-import type { Env } from '@dib/core';
+import type { Env, PhaseContext } from '@dib/core';
 import { sourcesListFiles, type AptSourceEntry } from './sources.js';
 import { resolveInRoot, writeTargetFile } from './fsutil.js';
 
@@ -34,4 +34,24 @@ export async function installAptKeyring(root: string, env: Readonly<Env>): Promi
   const data = await fs.readFile(src);
   const armored = data.subarray(0, 64).toString('latin1').includes('-----BEGIN PGP');
   return writeTargetFile(root, `etc/apt/trusted.gpg.d/dib-apt-keyring.${armored ? 'asc' : 'gpg'}`, data);
+}
+
+/** apt-get in the target with DIB's install-packages flags. */
+export function aptInTarget(ctx: PhaseContext, ...args: string[]) {
+  return ctx.target.run('apt-get', ['-o', 'Dpkg::Options::=--force-confold', '-o', 'Dpkg::Options::=--force-confdef', ...args], { env: { DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
+/**
+ * The tail of DIB's `*-minimal-baseinstall` root scripts: apt-get update and dist-upgrade
+ * (skipped offline: the cached root is used as it is), then the base packages unless they
+ * were folded into the bootstrap.
+ */
+export async function upgradeAndInstallBase(ctx: PhaseContext, basePackages: readonly string[], preinstalled: boolean): Promise<void> {
+  if (ctx.cache.offline || ctx.env.DIB_OFFLINE) {
+    ctx.log.info('offline: no apt-get update or dist-upgrade (the cached root is used as it is)');
+  } else {
+    await aptInTarget(ctx, 'update');
+    await aptInTarget(ctx, '-y', 'dist-upgrade');
+  }
+  if (!preinstalled) await aptInTarget(ctx, '-y', 'install', ...basePackages);
 }

@@ -20,7 +20,7 @@ export { BOOTSTRAP_PACKAGES_KEY, addBootstrapPackages, setBootstrapSources, prei
 export type { EnvList } from './state.js';
 export { splitWords, splitList } from './words.js';
 export { writeTargetFile, readTargetFile, resolveInRoot, digestKeyring } from './fsutil.js';
-export { installAptKeyring, writeAptSources } from './apt.js';
+export { aptInTarget, installAptKeyring, upgradeAndInstallBase, writeAptSources } from './apt.js';
 
 /** environment.d of DIB's debootstrap element. */
 export const DEBOOTSTRAP_ENV: Readonly<Env> = {

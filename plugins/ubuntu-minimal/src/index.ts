@@ -1,24 +1,15 @@
 import { defineElement, type PhaseContext } from '@dib/core';
-import { addBootstrapPackages, installAptKeyring, preinstallEnabled, setBootstrapSources, writeTargetFile } from '@dib/element-debootstrap';
+import { addBootstrapPackages, aptInTarget, installAptKeyring, preinstallEnabled, setBootstrapSources, upgradeAndInstallBase, writeTargetFile } from '@dib/element-debootstrap';
 import { UBUNTU_PACKAGES, ubuntuBasePackages, ubuntuBootstrapPackages, ubuntuEnvironment, ubuntuSourcesLines, ubuntuSourcesList } from './env.js';
 
 export * from './env.js';
-
-const APT_ENV = { DEBIAN_FRONTEND: 'noninteractive' };
 
 async function baseinstall(ctx: PhaseContext): Promise<void> {
   const { env, targetRoot: root } = ctx;
   const key = await installAptKeyring(root, env);
   if (key) ctx.log.info(`apt trusts ${key.slice(root.length)}`);
   await writeTargetFile(root, 'etc/apt/sources.list', ubuntuSourcesList(env));
-  const apt = (...args: string[]) => ctx.target.run('apt-get', ['-o', 'Dpkg::Options::=--force-confold', '-o', 'Dpkg::Options::=--force-confdef', ...args], { env: APT_ENV });
-  if (ctx.cache.offline || env.DIB_OFFLINE) {
-    ctx.log.info('offline: no apt-get update or dist-upgrade (the cached root is used as it is)');
-  } else {
-    await apt('update');
-    await apt('-y', 'dist-upgrade');
-  }
-  if (!preinstallEnabled(env)) await apt('-y', 'install', ...ubuntuBasePackages(env));
+  await upgradeAndInstallBase(ctx, ubuntuBasePackages(env), preinstallEnabled(env));
 }
 
 /** ubuntu-common: IPv6 temporary (RFC 3041/4941) addresses off. */
@@ -40,7 +31,7 @@ export default defineElement({
     build.hooks.root.tapPromise({ name: 'ubuntu-minimal-baseinstall', stage: 75 }, baseinstall);
     build.hooks.install.tapPromise({ name: 'disable-ipv6-privacy', stage: 80 }, disableIpv6Privacy);
     build.hooks.postInstall.tapPromise({ name: 'autoremove', stage: 99 }, async (ctx) => {
-      await ctx.target.run('apt-get', ['-y', 'autoremove'], { env: APT_ENV });
+      await aptInTarget(ctx, '-y', 'autoremove');
     });
   },
 });
