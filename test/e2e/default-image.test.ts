@@ -76,6 +76,7 @@ test.serial('the default image builds, and its disk holds what DIB would put the
     t.false(list.has(diversion), `${diversion} must not ship`);
   }
   t.true(list.has('./boot/efi/EFI/BOOT/BOOTX64.EFI'));
+  t.true(list.has('./etc/systemd/system/systemd-networkd-wait-online.service.d/10-dib-any.conf'));
   const ssd = await tarFile(tar, './usr/sbin/start-stop-daemon').catch(() => tarFile(tar, './sbin/start-stop-daemon'));
   t.false(ssd.startsWith('#!'), 'start-stop-daemon is the real binary again');
   // the manifests and the build report next to the image

@@ -37,7 +37,7 @@ test('busybox-root to tar runs every phase in order and leaves nothing behind', 
   t.is(fsType, 'ext4');
   // report next to the image
   const report = await fs.readJson(path.join(dir, 'x.d', 'build-report.json'));
-  t.deepEqual(report.phases.map((p: { phase: string }) => p.phase), ['root', 'extra-data', 'pre-install', 'install', 'post-install', 'post-root', 'block-device', 'pre-finalise', 'finalise', 'cleanup']);
+  t.deepEqual(report.phases.map((p: { phase: string }) => p.phase), ['root', 'extra-data', 'pre-install', 'install', 'post-install', 'post-root', 'block-device', 'pre-finalise', 'finalise', 'cleanup', 'images']);
   t.true(report.outputs.some((o: { format: string; sha256: string }) => o.format === 'tar' && /^[0-9a-f]{64}$/.test(o.sha256)));
   // log file has DIB-style timestamped lines and the timing table printed at the end
   const log = await fs.readFile(path.join(dir, 'build.log'), 'utf8');

@@ -18,12 +18,14 @@ function sink() {
 }
 
 test('defaults: uefi, 600 s, 1024 MiB, auto accel; image made absolute', (t) => {
-  t.deepEqual(parseBootArgs(['img.qcow2'], '/work'), { image: '/work/img.qcow2', firmware: 'uefi', timeout: 600, memoryMiB: 1024, accel: 'auto', quiet: false });
+  t.deepEqual(parseBootArgs(['img.qcow2'], '/work'), { image: '/work/img.qcow2', firmware: 'uefi', timeout: 600, memoryMiB: 1024, accel: 'auto', quiet: false, network: true });
+  t.is((parseBootArgs(['img.qcow2', '--no-network'], '/work') as { network: boolean }).network, false);
   t.deepEqual(parseBootArgs(['/i.raw', '--firmware', 'bios', '--timeout', '90.5', '--memory', '2048', '--quiet', '--accel=tcg']), {
     image: '/i.raw',
     firmware: 'bios',
     timeout: 90.5,
     memoryMiB: 2048,
+    network: true,
     accel: 'tcg',
     quiet: true,
   });

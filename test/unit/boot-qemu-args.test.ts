@@ -46,7 +46,7 @@ test('BIOS under KVM: no pflash (SeaBIOS default), cpu host', (t) => {
 test('the disk is always in snapshot mode; commas in paths are escaped; network and extra args', (t) => {
   const a = buildQemuArgs({ ...common, image: '/a,b/disk.raw', format: 'raw', firmware: 'bios', accel: 'tcg', network: true, extraArgs: ['-s'] });
   t.deepEqual(after(a, '-drive'), ['file=/a,,b/disk.raw,format=raw,if=virtio,snapshot=on,cache=unsafe']);
-  t.deepEqual(after(a, '-nic'), ['user,model=virtio-net-pci']);
+  t.deepEqual(after(a, '-nic'), ['user,restrict=on,model=virtio-net-pci']);
   t.is(a[a.length - 1], '-s');
 });
 

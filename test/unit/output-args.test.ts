@@ -4,9 +4,9 @@ import { gzipCompressor, mksquashfsArgs, tarArgs } from '@dib/core/internal/outp
 import { contentExcludes, parseMountinfo, pseudoMountsUnder } from '@dib/core/internal/output/mounts.js';
 
 test('qcow2: -c only when compressing, -o with the user options', (t) => {
-  t.deepEqual(qcow2Args({ raw: '/w/image.raw', file: '/o/t', compress: true }), ['convert', '-f', 'raw', '-O', 'qcow2', '-c', '/w/image.raw', '/o/t']);
-  t.deepEqual(qcow2Args({ raw: '/w/r', file: '/o/t', compress: false, options: 'compat=0.10' }), ['convert', '-f', 'raw', '-O', 'qcow2', '-o', 'compat=0.10', '/w/r', '/o/t']);
-  t.deepEqual(qcow2Args({ raw: '/w/r', file: '/o/t', compress: false, options: '  ' }), ['convert', '-f', 'raw', '-O', 'qcow2', '/w/r', '/o/t']);
+  t.deepEqual(qcow2Args({ raw: '/w/image.raw', file: '/o/t', compress: true }), ['convert', '-W', '-m', '8', '-f', 'raw', '-O', 'qcow2', '-c', '/w/image.raw', '/o/t']);
+  t.deepEqual(qcow2Args({ raw: '/w/r', file: '/o/t', compress: false, options: 'compat=0.10' }), ['convert', '-W', '-m', '8', '-f', 'raw', '-O', 'qcow2', '-o', 'compat=0.10', '/w/r', '/o/t']);
+  t.deepEqual(qcow2Args({ raw: '/w/r', file: '/o/t', compress: false, options: '  ' }), ['convert', '-W', '-m', '8', '-f', 'raw', '-O', 'qcow2', '/w/r', '/o/t']);
 });
 
 test('vhd: a fixed VPC image with the exact size', (t) => {

@@ -71,7 +71,7 @@ export function buildQemuArgs(o: QemuArgsOptions): string[] {
   }
   // BIOS: QEMU's default firmware is SeaBIOS.
   args.push('-drive', `file=${driveFile(o.image)},format=${o.format},if=virtio,snapshot=on,cache=unsafe`);
-  if (o.network) args.push('-nic', 'user,model=virtio-net-pci');
+  if (o.network) args.push('-nic', 'user,restrict=on,model=virtio-net-pci');
   else args.push('-nic', 'none');
   args.push('-device', 'virtio-rng-pci');
   if (o.extraArgs) args.push(...o.extraArgs);

@@ -19,6 +19,8 @@ options:
   --timeout S            seconds to wait for the login prompt (default 600)
   --memory MiB           guest memory (default 1024)
   --accel auto|kvm|tcg   accelerator (default auto: KVM if a probe guest runs, else TCG)
+  --no-network           no NIC (default: a virtio NIC on QEMU's isolated user network, with
+                         DHCP but no route to the host or outside, so network-online waits end)
   --quiet                do not print the serial console
   -h, --help             show this help
 
@@ -31,6 +33,7 @@ export interface BootCliOptions {
   memoryMiB: number;
   accel: Accel | 'auto';
   quiet: boolean;
+  network: boolean;
 }
 
 function usageError(message: string, hint = "see 'dib boot --help'"): DibError {
@@ -59,6 +62,7 @@ export function parseBootArgs(argv: readonly string[], cwd = process.cwd()): Boo
         memory: { type: 'string' },
         accel: { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
+        'no-network': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -80,6 +84,7 @@ export function parseBootArgs(argv: readonly string[], cwd = process.cwd()): Boo
     memoryMiB: values.memory === undefined ? 1024 : positiveNumber('memory', values.memory, true),
     accel,
     quiet: values.quiet ?? false,
+    network: !values['no-network'],
   };
 }
 
@@ -144,6 +149,7 @@ export async function bootCommand(argv: string[], io: BootCommandIO = {}): Promi
       timeout: opts.timeout,
       memoryMiB: opts.memoryMiB,
       accel: opts.accel,
+      network: opts.network,
       log: stderrLogger(err),
       signal: ac.signal,
       onConsoleLine: opts.quiet ? undefined : (line) => out.write(`${line}\n`),

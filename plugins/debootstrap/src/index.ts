@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { defineElement, type Env, type HostTool, type PhaseContext } from '@dib/core';
 import { bootstrapRoot } from './bootstrap.js';
 import { emptyTargetDir, onPathSync, readTargetFile, resolveInRoot, targetExists, writeTargetFile } from './fsutil.js';
-import { enableLocales, hostsFile, interfacesWithSource, interfaceStanza, localeGenLine, networkdFile } from './networking.js';
+import { enableLocales, hostsFile, interfacesWithSource, interfaceStanza, localeGenLine, networkdFile, waitOnlineDropIn } from './networking.js';
 import { addBootstrapPackages, collectBootstrapPackages, collectBootstrapSources, RESULT } from './state.js';
 import { splitList } from './words.js';
 
@@ -76,6 +76,7 @@ async function debianNetworking(ctx: PhaseContext): Promise<void> {
   if ((env.DIB_INIT_SYSTEM ?? 'systemd') === 'systemd' && env.DIB_DEBOOTSTRAP_NETWORKD !== '0' && networkd && !ifupdown) {
     await writeTargetFile(root, 'etc/systemd/network/80-dib-dhcp.network', networkdFile(names));
     await ctx.target.run('systemctl', ['enable', 'systemd-networkd.service'], { quiet: true });
+    await writeTargetFile(root, 'etc/systemd/system/systemd-networkd-wait-online.service.d/10-dib-any.conf', waitOnlineDropIn());
     ctx.log.info('systemd-networkd enabled with DHCP (set DIB_DEBOOTSTRAP_NETWORKD=0 to leave networking alone)');
   }
 }

@@ -57,3 +57,12 @@ export function enableLocales(localeGen: string, lines: readonly string[]): stri
   }
   return text;
 }
+
+/**
+ * A drop-in for systemd-networkd-wait-online: wait for any one interface, at most 30 s. The
+ * default waits for every managed link, up to two minutes, which stalls every boot of an image
+ * started without a network (or with fewer NICs than names).
+ */
+export function waitOnlineDropIn(): string {
+  return ['# written by dib (debootstrap element)', '[Service]', 'ExecStart=', 'ExecStart=/lib/systemd/systemd-networkd-wait-online --any --timeout=30', ''].join('\n');
+}
