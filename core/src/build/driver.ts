@@ -14,7 +14,6 @@ import { assertRootDeployed, finaliseBase, swapInResolvConf } from './finalise-b
 import { planDisk, writeImages, type WrittenOutput } from './finish.js';
 import { PHASES, type PhaseName } from './phases.js';
 import { writeReport } from './report.js';
-import type { CommandRunner } from './types.js';
 import { breakpointRunner, type Breakpoints } from './breakpoints.js';
 import { enterLegacyPhase, prepareLegacy } from '../legacy/driver.js';
 
@@ -58,12 +57,12 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
     mounts = new ChrootMounts(root, log);
     const m = mounts;
     build.cleanup.push('unmount the chroot', () => m.unmount());
-    const host: CommandRunner = createHostRunner({ log, signal, env: hostEnv(build) });
-    const target: CommandRunner = createChrootRunner({ root, log, signal, env: build.env, prepare: () => m.mount() });
+    // runners log each output line under the element of the tap that runs the command
     build.runners = (tapLog) => ({
       host: createHostRunner({ log: tapLog, signal, env: { ...hostEnv(build), TARGET_ROOT: root } }),
       target: createChrootRunner({ root, log: tapLog, signal, env: build.env, prepare: () => m.mount() }),
     });
+    const { host, target } = build.runners(log);
     const brk = breakpointRunner(opts.breakpoints, { root, env: build.env, log, mount: () => m.mount() });
 
     const runPhase = async (phase: PhaseName) => {
@@ -71,7 +70,7 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
       const info = PHASES.find((p) => p.phase === phase)!;
       const hook = build.hooks[info.hook];
       const env = { ...build.env, TARGET_ROOT: root };
-      const ctx = build.phaseContext(phase, createHostRunner({ log, signal, env: { ...hostEnv(build), TARGET_ROOT: root } }), target, env);
+      const ctx = build.phaseContext(phase, host, target, env);
       build.currentPhase = phase;
       // directory elements: the hooks tree read-only at /tmp/in_target.d during chroot phases
       const leaveLegacy = await enterLegacyPhase(build, phase, info.where);

@@ -1,8 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defineElement } from '@dib/core';
-import type { PhaseContext, PkgMap } from '@dib/core';
-import { installPackages, upgradePackages } from '@dib/element-package-installs';
+import type { Env, PhaseContext, PkgMap } from '@dib/core';
+import { getPackageInstallsHooks, installPackages, upgradePackages } from '@dib/element-package-installs';
+import type { PreseedContext, PreseedPackage, PreseedRequest } from '@dib/element-package-installs';
 import { dibArguments, dibEnvironment, rootPath } from '@dib/element-manifests';
 
 /** DIB base's pkg-map. */
@@ -48,19 +49,40 @@ export async function storeBuildSettings(ctx: PhaseContext): Promise<void> {
 /** Releases for which DIB does not install software-properties-common. */
 const NO_SPC = /^(testing|trixie|unstable|stable)/;
 
+const isApt = (env: Readonly<Env>) => env.DISTRO_NAME === 'ubuntu' || env.DISTRO_NAME === 'debian';
+
+/** The packages `baseline-tools` installs (not mapped), one install each, in order; none off debian/ubuntu. */
+export function baselineToolsPackages(env: Readonly<Env>): string[] {
+  if (!isApt(env)) return [];
+  return ['apt-transport-https', ...(NO_SPC.test(env.DIB_RELEASE ?? '') ? [] : ['software-properties-common'])];
+}
+
+/** The generic names `baseline-environment` installs through base's pkg-map (strictly). */
+export function baselineEnvironmentPackages(env: Readonly<Env>): string[] {
+  return (env.DIB_SKIP_BASE_PACKAGE_INSTALL ?? '0') !== '0' ? [] : ['iscsi_package'];
+}
+
 /** pre-install 3 `baseline-tools` (debian, ubuntu): apt-get update, apt-transport-https, software-properties-common. */
 export async function baselineTools(ctx: PhaseContext): Promise<void> {
-  const distro = ctx.env.DISTRO_NAME;
-  if (distro !== 'ubuntu' && distro !== 'debian') return;
+  if (!isApt(ctx.env)) return;
   await ctx.target.run('apt-get', ['-y', 'update']);
-  await installPackages(ctx, ['apt-transport-https']);
-  if (!NO_SPC.test(ctx.env.DIB_RELEASE ?? '')) await installPackages(ctx, ['software-properties-common']);
+  for (const p of baselineToolsPackages(ctx.env)) await installPackages(ctx, [p]);
 }
 
 /** install 0 `baseline-environment`: iscsi_package unless DIB_SKIP_BASE_PACKAGE_INSTALL. */
 export async function baselineEnvironment(ctx: PhaseContext): Promise<void> {
-  if ((ctx.env.DIB_SKIP_BASE_PACKAGE_INSTALL ?? '0') !== '0') return;
-  await installPackages(ctx, ['iscsi_package'], { element: 'base', strict: true });
+  const pkgs = baselineEnvironmentPackages(ctx.env);
+  if (pkgs.length === 0) return;
+  await installPackages(ctx, pkgs, { element: 'base', strict: true });
+}
+
+/** preseedPackages: what baseline-tools and baseline-environment will install, under their conditions. */
+export function basePreseed(list: PreseedRequest, ctx: PreseedContext): PreseedPackage[] {
+  return [
+    ...list,
+    ...baselineToolsPackages(ctx.env).map((p) => ({ package: p })),
+    ...baselineEnvironmentPackages(ctx.env).map((p) => ({ package: p, element: 'base', strict: true })),
+  ];
 }
 
 /** install 0 `up-to-date`: upgrade everything unless DIB_AVOID_PACKAGES_UPDATE. */
@@ -91,5 +113,6 @@ export default defineElement({
     build.hooks.install.tapPromise({ name: 'baseline-environment', stage: 0 }, baselineEnvironment);
     build.hooks.install.tapPromise({ name: 'up-to-date', stage: 0 }, upToDate);
     build.hooks.install.tapPromise({ name: 'cloud-init', stage: 10 }, cloudInit);
+    getPackageInstallsHooks(build).preseedPackages.tapPromise('base', async (list, ctx) => basePreseed(list, ctx));
   },
 });

@@ -1,6 +1,7 @@
 import { defineElement, type Env, type PhaseContext } from '@dib/core';
-import { installPackages } from '@dib/element-package-installs';
+import { getPackageInstallsHooks, installPackages } from '@dib/element-package-installs';
 import { installBootloader, type PackageInstaller } from './install.js';
+import { bootloaderPreseed } from './preseed.js';
 
 export { kernelCmdline, grubSettings, grubSerialCommand, serialConsole, defaultSerialConsole, archFamily, isTrue, DEFAULT_CMDLINE } from './cmdline.js';
 export type { GrubSettings } from './cmdline.js';
@@ -8,6 +9,7 @@ export { grubCfg, earlyConfig, updateDefaultGrub, findKernels, compareVersions, 
 export type { GrubCfgOptions, KernelPair } from './grub-config.js';
 export { installBootloader, bootTargets, grubPackages } from './install.js';
 export type { PackageInstaller, InstallOptions } from './install.js';
+export { bootloaderPackages, bootloaderPreseed, plannedLayout } from './preseed.js';
 
 /** The default installer: package-installs' `installPackages`, names mapped through this element's pkg-map. */
 export const defaultInstaller: PackageInstaller = (ctx: PhaseContext, packages: string[]) => installPackages(ctx, packages, { element: 'bootloader' });
@@ -44,5 +46,6 @@ export default defineElement({
   },
   apply(build) {
     build.hooks.finalise.tapPromise({ name: 'bootloader', stage: 50 }, (ctx) => installBootloader(ctx, { install: defaultInstaller }));
+    getPackageInstallsHooks(build).preseedPackages.tapPromise('bootloader', bootloaderPreseed);
   },
 });

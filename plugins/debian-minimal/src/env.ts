@@ -62,11 +62,9 @@ export const DEBIAN_KERNELS: Readonly<Record<string, string>> = {
   i386: 'linux-image-686',
 };
 
-/** root.d/75-debian-minimal-baseinstall installs these. */
+/**
+ * root.d/75-debian-minimal-baseinstall installs these; folded into the bootstrap's --include
+ * (the kernel, netbase and initramfs-tools of the package-installs field are preseeded
+ * through package-installs, as every element's install requests are).
+ */
 export const DEBIAN_BASE_PACKAGES: readonly string[] = ['systemd-sysv', 'busybox', 'sudo', 'gnupg2', 'python3'];
-
-/** Everything debian-minimal wants in the root, for the bootstrap's --include. */
-export function debianBootstrapPackages(env: Readonly<Env>, arch: string): string[] {
-  const kernel = DEBIAN_KERNELS[arch];
-  return [...DEBIAN_BASE_PACKAGES, 'netbase', 'initramfs-tools', ...(kernel ? [kernel] : [])];
-}

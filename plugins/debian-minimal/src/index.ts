@@ -3,14 +3,13 @@ import {
   addBootstrapPackages,
   debLines,
   installAptKeyring,
-  normaliseArch,
   parseSourcesConf,
   preinstallEnabled,
   setBootstrapSources,
   upgradeAndInstallBase,
   writeAptSources,
 } from '@dib/element-debootstrap';
-import { DEBIAN_BASE_PACKAGES, debianBootstrapPackages, debianEnvironment, defaultSourcesConf } from './env.js';
+import { DEBIAN_BASE_PACKAGES, debianEnvironment, defaultSourcesConf } from './env.js';
 
 export * from './env.js';
 
@@ -53,7 +52,7 @@ export default defineElement({
     'initramfs-tools': null,
   },
   apply(build) {
-    addBootstrapPackages(build, (env) => debianBootstrapPackages(env, normaliseArch(env.ARCH ?? 'amd64')));
+    addBootstrapPackages(build, DEBIAN_BASE_PACKAGES);
     setBootstrapSources(build, debianBootstrapSources);
     build.hooks.root.tapPromise({ name: 'debian-minimal-baseinstall', stage: 75 }, baseinstall);
   },

@@ -37,6 +37,17 @@ export function mmdebstrapArchiveHooks(dir: string): string[] {
   return ['--skip=essential/unlink', `--setup-hook=${syncIn}`, `--customize-hook=${syncOut}`];
 }
 
+/**
+ * The apt pattern that installs the preseeded packages the archive has and skips the others
+ * (an unknown name, or one only an element's own repository provides, would make a plain
+ * `--include` fail): `?exact-name` selects each by name, `?version(.)` leaves out names with
+ * no version (unknown, or virtual: their installs still go through apt-get later).
+ */
+export function preseedPattern(packages: readonly string[]): string | undefined {
+  if (packages.length === 0) return undefined;
+  return `?and(?or(${packages.map((p) => `?exact-name(${p})`).join(',')}),?version(.))`;
+}
+
 /** The command that bootstraps `target` as `s` says. Signatures are always checked. */
 export function bootstrapCommand(s: BootstrapSettings, target: string, opts: CommandOptions = {}): CommandPlan {
   if (s.tool === 'mmdebstrap') {
@@ -46,6 +57,8 @@ export function bootstrapCommand(s: BootstrapSettings, target: string, opts: Com
       `--architectures=${s.arch}`,
       `--components=${s.components.join(',')}`,
       `--include=${s.include.join(',')}`,
+      // a pattern goes in an --include of its own (mmdebstrap splits plain lists on commas)
+      ...(s.preseed.length ? [`--include=${preseedPattern(s.preseed)}`] : []),
       `--keyring=${s.keyring}`,
       // keep the package lists: an --offline build can still install from the apt cache,
       // and the next `apt-get update` only has to fetch what changed

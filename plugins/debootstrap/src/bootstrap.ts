@@ -22,6 +22,8 @@ export interface BootstrapOptions {
   log: Logger;
   /** packages to include in the bootstrapped root */
   include?: readonly string[];
+  /** packages later phases install anyway: included when the archive has them (mmdebstrap) */
+  preseed?: readonly string[];
   /** apt source lines to bootstrap from (mmdebstrap); default: the mirror's release */
   sources?: readonly string[];
   /**
@@ -81,7 +83,7 @@ export async function bootstrapRoot(opts: BootstrapOptions): Promise<BootstrapRe
   const { env, host, cache, log } = opts;
   const searchPath = opts.searchPath ?? process.env.PATH;
   const available = { mmdebstrap: onPathSync('mmdebstrap', searchPath), debootstrap: onPathSync('debootstrap', searchPath) };
-  let settings = resolveBootstrapSettings({ env, include: opts.include, sources: opts.sources, available });
+  let settings = resolveBootstrapSettings({ env, include: opts.include, preseed: opts.preseed, sources: opts.sources, available });
   if (settings.tool === 'debootstrap' && !settings.script) {
     // a release the host's debootstrap has no script for: use the family's generic script
     const dir = opts.debootstrapScriptsDir ?? '/usr/share/debootstrap/scripts';

@@ -18,6 +18,7 @@ export interface RootCacheInputs {
   /** sha256 of the keyring's content (not its path) */
   keyring: string;
   include: string[];
+  preseed: string[];
   extraArgs: string[];
   mmdebstrapArgs: string[];
   script: string | null;
@@ -36,6 +37,7 @@ export function rootCacheInputs(s: BootstrapSettings, keyringDigest: string): Ro
     sources: [...s.sources],
     keyring: keyringDigest,
     include: [...s.include].sort(),
+    preseed: [...s.preseed].sort(),
     extraArgs: [...s.extraArgs],
     mmdebstrapArgs: [...s.mmdebstrapArgs],
     script: s.script ?? null,

@@ -1,18 +1,19 @@
 import { promises as fs } from 'node:fs';
 import { defineElement, type Env, type HostTool, type PhaseContext } from '@dib/core';
+import { preseedPackageList } from '@dib/element-package-installs';
 import { bootstrapRoot } from './bootstrap.js';
 import { emptyTargetDir, onPathSync, readTargetFile, resolveInRoot, targetExists, writeTargetFile } from './fsutil.js';
 import { enableLocales, hostsFile, interfacesWithSource, interfaceStanza, localeGenLine, networkdFile, waitOnlineDropIn } from './networking.js';
-import { addBootstrapPackages, collectBootstrapPackages, collectBootstrapSources, RESULT } from './state.js';
+import { collectBootstrapPackages, collectBootstrapSources, preinstallEnabled, RESULT } from './state.js';
 import { splitList } from './words.js';
 
 export { bootstrapRoot, postBootstrap, TAR_FLAGS } from './bootstrap.js';
 export type { BootstrapOptions, BootstrapResult } from './bootstrap.js';
-export { bootstrapCommand, mmdebstrapArchiveHooks } from './args.js';
+export { bootstrapCommand, mmdebstrapArchiveHooks, preseedPattern } from './args.js';
 export type { CommandPlan, CommandOptions } from './args.js';
 export { rootCacheInputs, rootCacheKey, ROOT_CACHE_FORMAT } from './cachekey.js';
 export type { RootCacheInputs } from './cachekey.js';
-export { resolveBootstrapSettings, chooseTool, normaliseArch, DEFAULT_KEYRINGS, BASE_INCLUDE } from './settings.js';
+export { resolveBootstrapSettings, chooseTool, normaliseArch, DEFAULT_KEYRINGS, BASE_INCLUDE, DEBIAN_NAME } from './settings.js';
 export type { BootstrapSettings, BootstrapTool, SettingsInputs } from './settings.js';
 export { parseSourcesConf, sourcesListFiles, debLines } from './sources.js';
 export type { AptSourceEntry } from './sources.js';
@@ -30,11 +31,27 @@ export const DEBOOTSTRAP_ENV: Readonly<Env> = {
   DIB_APT_MINIMAL_CREATE_INTERFACES: '1',
 };
 
-/** Packages of the debootstrap element that are folded into the bootstrap. */
-export function debootstrapPackages(env: Readonly<Env>): string[] {
-  const pkgs = ['adduser', 'ca-certificates', 'locales', 'lsb-release'];
-  if (env.DISTRO_NAME === 'debian' && env.DIB_RELEASE === 'bullseye') pkgs.push('cloud-initramfs-growroot');
-  return pkgs;
+/**
+ * The root tap: bootstrap (or take from the cache) a root holding the OS element's base
+ * packages and, unless DIB_DEBOOTSTRAP_PREINSTALL=0, the packages later phases will install
+ * anyway (package-installs' preseed list), so a cached root makes those installs no-ops.
+ */
+async function bootstrap(ctx: PhaseContext): Promise<void> {
+  const preseed = preinstallEnabled(ctx.env) ? await preseedPackageList(ctx.build, ctx.env) : [];
+  const result = await bootstrapRoot({
+    targetRoot: ctx.targetRoot,
+    env: ctx.env,
+    host: ctx.host,
+    cache: ctx.cache,
+    log: ctx.log,
+    include: collectBootstrapPackages(ctx.state, ctx.env),
+    preseed,
+    sources: collectBootstrapSources(ctx.state, ctx.env),
+  });
+  const { include, preseed: preseeded } = result.settings;
+  ctx.state.set(RESULT, { key: result.key, tool: result.tool, hit: result.hit, tarball: result.tarball, timings: result.timings, include, preseed: preseeded });
+  if (preseeded.length) ctx.log.info(`preseeded (when the archive has them): ${preseeded.join(' ')}`);
+  ctx.log.info(`root ${result.hit ? 'from cache' : 'bootstrapped'} (${result.key}) in ${result.timings.total}s`);
 }
 
 function hostTools(env: Readonly<Env>): HostTool[] {
@@ -122,20 +139,7 @@ export default defineElement({
   },
   hostTools,
   apply(build) {
-    addBootstrapPackages(build, debootstrapPackages);
-    build.hooks.root.tapPromise({ name: 'debootstrap', stage: 8 }, async (ctx) => {
-      const result = await bootstrapRoot({
-        targetRoot: ctx.targetRoot,
-        env: ctx.env,
-        host: ctx.host,
-        cache: ctx.cache,
-        log: ctx.log,
-        include: collectBootstrapPackages(ctx.state, ctx.env),
-        sources: collectBootstrapSources(ctx.state, ctx.env),
-      });
-      ctx.state.set(RESULT, { key: result.key, tool: result.tool, hit: result.hit, tarball: result.tarball, timings: result.timings, include: result.settings.include });
-      ctx.log.info(`root ${result.hit ? 'from cache' : 'bootstrapped'} (${result.key}) in ${result.timings.total}s`);
-    });
+    build.hooks.root.tapPromise({ name: 'debootstrap', stage: 8 }, bootstrap);
     build.hooks.install.tapPromise({ name: 'debian-networking', stage: 10 }, debianNetworking);
     build.hooks.install.tapPromise({ name: 'debian-locale-gen', stage: 12 }, localeGen);
     build.hooks.install.tapPromise({ name: 'cleanup-debootstrap', stage: 15 }, cleanupDebootstrap);
@@ -145,4 +149,4 @@ export default defineElement({
   },
 });
 
-export const _internal = { debianNetworking, localeGen, cleanupDebootstrap, hostTools };
+export const _internal = { bootstrap, debianNetworking, localeGen, cleanupDebootstrap, hostTools };

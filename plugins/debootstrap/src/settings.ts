@@ -18,6 +18,12 @@ export const DEFAULT_KEYRINGS: Readonly<Record<string, { file: string; package: 
 /** Packages every bootstrap includes (DIB adds tzdata with mmdebstrap; apt is in minbase). */
 export const BASE_INCLUDE: readonly string[] = ['tzdata'];
 
+/**
+ * A Debian package name (policy §5.6.1): the only names preseeded, since they go into an apt
+ * pattern; others (`pkg=version`, `pkg/suite`, `pkg:arch`) are left to the install taps.
+ */
+export const DEBIAN_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
+
 /** The architecture in Debian's spelling (`x86_64` → `amd64`, `aarch64` → `arm64`, …). */
 export function normaliseArch(arch: string): string {
   const map: Record<string, string> = {
@@ -57,6 +63,13 @@ export interface BootstrapSettings {
   keyringFrom: 'DIB_APT_KEYRING' | 'DIB_DEBIAN_KEYRING' | 'DIB_DEBOOTSTRAP_EXTRA_ARGS' | 'default';
   /** sorted, unique */
   include: string[];
+  /**
+   * Packages later phases will install anyway (package-installs' preseed list), put into the
+   * root when the archive has them: sorted, unique, Debian package names only, none of
+   * `include`. mmdebstrap only (debootstrap cannot skip a package its mirror lacks): empty
+   * with debootstrap.
+   */
+  preseed: string[];
   /** DIB_DEBOOTSTRAP_EXTRA_ARGS, split into words (debootstrap syntax) */
   extraArgs: string[];
   /** DIB_MMDEBSTRAP_EXTRA_ARGS (mmdebstrap syntax; dib's own addition) */
@@ -71,8 +84,10 @@ export interface BootstrapSettings {
 
 export interface SettingsInputs {
   env: Readonly<Env>;
-  /** packages the OS element (and others) want in the bootstrapped root */
+  /** packages the OS element wants in the bootstrapped root (the bootstrap fails without them) */
   include?: readonly string[];
+  /** packages later phases install anyway: included when the archive has them (mmdebstrap) */
+  preseed?: readonly string[];
   /** apt source lines for the bootstrap (mmdebstrap), from the OS element */
   sources?: readonly string[];
   /** which tools are installed on the host */
@@ -183,6 +198,7 @@ export function resolveBootstrapSettings(inputs: SettingsInputs): BootstrapSetti
   }
 
   const include = [...new Set([...BASE_INCLUDE, ...(inputs.include ?? [])].map((p) => p.trim()).filter(Boolean))].sort();
+  const preseed = tool === 'mmdebstrap' ? [...new Set((inputs.preseed ?? []).map((p) => p.trim()).filter((p) => DEBIAN_NAME.test(p) && !include.includes(p)))].sort() : [];
   const sources = tool === 'mmdebstrap' && inputs.sources?.length ? [...inputs.sources] : [`deb ${mirror} ${release} ${components.join(' ')}`];
   for (const s of sources) refuseInsecure('apt sources', s);
 
@@ -206,6 +222,7 @@ export function resolveBootstrapSettings(inputs: SettingsInputs): BootstrapSetti
     keyring,
     keyringFrom,
     include,
+    preseed,
     extraArgs,
     mmdebstrapArgs,
     ...(script ? { script } : {}),

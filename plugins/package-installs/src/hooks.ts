@@ -3,10 +3,11 @@
  * the one call elements use to install packages: the OS family's element (dpkg for apt)
  * answers `installPackages`.
  */
-import { AsyncSeriesBailHook } from 'tapable';
+import { AsyncSeriesBailHook, AsyncSeriesWaterfallHook } from 'tapable';
 import { DibError } from '@dib/core';
 import type { Build, PhaseContext } from '@dib/core';
 import { familyOf, mapPackages, readElementPkgMap } from '@dib/element-pkg-map';
+import type { PreseedContext, PreseedRequest } from './preseed.js';
 
 export type PackageAction = 'install' | 'uninstall' | 'upgrade';
 
@@ -22,6 +23,13 @@ export interface PackageInstallsHooks {
    * returns `true` when it handled the request; no answer is an error.
    */
   installPackages: AsyncSeriesBailHook<[PhaseContext, PackageRequest], true | undefined>;
+  /**
+   * Packages the build will install anyway, which the OS bootstrap may put into the root it
+   * caches (`preseedPackageList`). Each tap returns the list with its own requests appended,
+   * under the same conditions as the taps that install them. package-installs adds the plain
+   * install requests of every element; base and bootloader add theirs.
+   */
+  preseedPackages: AsyncSeriesWaterfallHook<[PreseedRequest, PreseedContext]>;
 }
 
 const hooksOf = new WeakMap<Build, PackageInstallsHooks>();
@@ -31,6 +39,7 @@ export function getPackageInstallsHooks(build: Build): PackageInstallsHooks {
   if (!hooks) {
     hooks = Object.freeze({
       installPackages: new AsyncSeriesBailHook<[PhaseContext, PackageRequest], true | undefined>(['ctx', 'request']),
+      preseedPackages: new AsyncSeriesWaterfallHook<[PreseedRequest, PreseedContext]>(['packages', 'ctx']),
     });
     hooksOf.set(build, hooks);
   }

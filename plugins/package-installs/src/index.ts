@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { defineElement, DibError } from '@dib/core';
 import type { HookName, PhaseContext } from '@dib/core';
 import { legacyPackageLists, squashBuild } from './collect.js';
-import { mapForElement, requestPackages } from './hooks.js';
+import { getPackageInstallsHooks, mapForElement, requestPackages } from './hooks.js';
+import { packageInstallsPreseed } from './preseed.js';
 import { formatSquashed } from './squash.js';
 import type { Squashed } from './squash.js';
 
@@ -13,6 +14,8 @@ export { squashPackageInstalls, collectPackageRequests, collectElementPackages, 
 export type { LegacyPackageList } from './collect.js';
 export { getPackageInstallsHooks, installPackages, upgradePackages, requestPackages, mapForElement, packageElementFor } from './hooks.js';
 export type { PackageRequest, PackageAction, PackageInstallsHooks, InstallPackagesOptions } from './hooks.js';
+export { preseedPackageList, mapPreseed, squashedInstalls, packageInstallsPreseed } from './preseed.js';
+export type { PreseedPackage, PreseedRequest, PreseedContext } from './preseed.js';
 
 /** The squashed file inside the image. */
 export const SQUASHED_FILE = 'tmp/package-installs.json';
@@ -117,5 +120,6 @@ export default defineElement({
       build.hooks[p.hook].tapPromise({ name: 'package-uninstalls', stage: p.uninstall }, (ctx) => applyPhase(ctx, p.phaseDir, true));
     }
     build.hooks.install.tapPromise({ name: 'install-extra-packages', stage: 999 }, installExtraPackages);
+    getPackageInstallsHooks(build).preseedPackages.tapPromise('package-installs', packageInstallsPreseed);
   },
 });

@@ -74,15 +74,10 @@ export function ubuntuKernelPackages(env: Readonly<Env>): string[] {
   }
 }
 
-/** 75-ubuntu-minimal-baseinstall's packages. */
+/** 75-ubuntu-minimal-baseinstall's packages, folded into the bootstrap's --include (the kernel comes through package-installs' preseed). */
 export function ubuntuBasePackages(env: Readonly<Env>): string[] {
   const release = env.DIB_RELEASE || 'noble';
   return [...(release === 'trusty' || release === 'xenial' ? [] : ['systemd-sysv']), 'busybox', 'sudo', 'python3'];
-}
-
-/** Everything ubuntu-minimal wants in the root, for the bootstrap's --include. */
-export function ubuntuBootstrapPackages(env: Readonly<Env>): string[] {
-  return [...ubuntuBasePackages(env), ...ubuntuKernelPackages(env), 'initramfs-tools'];
 }
 
 const K = 'DIB_UBUNTU_KERNEL';

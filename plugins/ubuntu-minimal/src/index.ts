@@ -1,6 +1,6 @@
 import { defineElement, type PhaseContext } from '@dib/core';
 import { addBootstrapPackages, aptInTarget, installAptKeyring, preinstallEnabled, setBootstrapSources, upgradeAndInstallBase, writeTargetFile } from '@dib/element-debootstrap';
-import { UBUNTU_PACKAGES, ubuntuBasePackages, ubuntuBootstrapPackages, ubuntuEnvironment, ubuntuSourcesLines, ubuntuSourcesList } from './env.js';
+import { UBUNTU_PACKAGES, ubuntuBasePackages, ubuntuEnvironment, ubuntuSourcesLines, ubuntuSourcesList } from './env.js';
 
 export * from './env.js';
 
@@ -26,7 +26,7 @@ export default defineElement({
   environment: ubuntuEnvironment,
   packages: UBUNTU_PACKAGES,
   apply(build) {
-    addBootstrapPackages(build, ubuntuBootstrapPackages);
+    addBootstrapPackages(build, ubuntuBasePackages);
     setBootstrapSources(build, ubuntuSourcesLines);
     build.hooks.root.tapPromise({ name: 'ubuntu-minimal-baseinstall', stage: 75 }, baseinstall);
     build.hooks.install.tapPromise({ name: 'disable-ipv6-privacy', stage: 80 }, disableIpv6Privacy);

@@ -1,0 +1,47 @@
+/**
+ * The GRUB packages the bootloader will install, known before the root is made, for
+ * package-installs' `preseedPackages` hook (the OS bootstrap puts them in its cached root).
+ */
+import type { Build, Env } from '@dib/core';
+import type { DibBuild } from '@dib/core/internal/build/build.js';
+import { blockDeviceSource } from '@dib/core/internal/build/finish.js';
+import { planLayout, type DiskLayout } from '@dib/core/internal/disk/index.js';
+import type { PreseedContext, PreseedPackage, PreseedRequest } from '@dib/element-package-installs';
+import { isTrue } from './cmdline.js';
+import { bootTargets, grubPackages } from './install.js';
+
+/**
+ * The layout the build will plan before block-device, decided the way the driver decides it
+ * (config `blockDevice`, DIB_BLOCK_DEVICE_CONFIG, the block-device element's layout): it
+ * depends on the config, environment and elements only. Undefined when the config is invalid
+ * (the block-device phase reports that).
+ */
+export async function plannedLayout(build: Build): Promise<DiskLayout | undefined> {
+  try {
+    // blockDeviceSource reads only the public Build fields (config, env, elements)
+    const { config, source } = await blockDeviceSource(build as unknown as DibBuild);
+    return planLayout(config, source, { rootLabel: build.config.rootLabel, fsType: build.config.fsType, mkfsOptions: build.config.mkfsOptions, arch: build.config.arch });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The packages (Debian names, mapped through bootloader's pkg-map by the caller) that
+ * `installBootloader` installs for this layout: none with DIB_EXTLINUX,
+ * DIB_SKIP_GRUB_PACKAGE_INSTALL, no layout, or a layout GRUB cannot boot.
+ */
+export function bootloaderPackages(env: Readonly<Env>, layout: DiskLayout | undefined, arch: string | undefined): string[] {
+  if (env.DIB_EXTLINUX && env.DIB_EXTLINUX !== '0') return [];
+  if (!layout || layout.table === 'none') return [];
+  if (isTrue(env.DIB_SKIP_GRUB_PACKAGE_INSTALL, false)) return [];
+  const targets = bootTargets(layout, arch);
+  if (!targets.bios && !targets.efi) return [];
+  return grubPackages(targets, arch);
+}
+
+/** preseedPackages tap: the GRUB packages for the planned layout. */
+export async function bootloaderPreseed(list: PreseedRequest, ctx: PreseedContext): Promise<PreseedPackage[]> {
+  const pkgs = bootloaderPackages(ctx.env, await plannedLayout(ctx.build), ctx.env.ARCH ?? ctx.build.config.arch);
+  return [...list, ...pkgs.map((p) => ({ package: p, element: 'bootloader' }))];
+}
