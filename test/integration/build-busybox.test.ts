@@ -113,3 +113,14 @@ test('not root → E_NOT_ROOT; bad element → did you mean; bad option → usag
   t.is(nobody.exitCode, 1);
   t.regex(nobody.stderr, /E_NOT_ROOT/);
 });
+
+test('--json: a qcow2 conversion reports its progress in percent', async (t) => {
+  const dir = await tmpDir();
+  const r = await dib(['build', '--json', '-o', 'p', '-t', 'qcow2', '--work-dir', path.join(dir, 'work'), 'busybox-root'], { cwd: dir });
+  t.is(r.exitCode, 0, r.stderr);
+  const events = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; label?: string; done?: number; total?: number });
+  const progress = events.filter((e) => e.type === 'progress' && e.label === 'qcow2 conversion');
+  t.true(progress.length > 0);
+  t.true(progress.every((e) => e.total === 100 && e.done! >= 0 && e.done! <= 100));
+  t.is(progress[progress.length - 1]!.done, 100);
+});

@@ -63,3 +63,11 @@ test('pseudo filesystems mounted below the tree are found (nested and foreign on
   t.deepEqual(pseudoMountsUnder('/tmp/b/root/', m), ['dev', 'proc', 'with space']);
   t.deepEqual(contentExcludes(['dev', 'proc']), ['dev', 'proc', 'sys']);
 });
+
+test('qemu-img -p progress: the last percentage of a chunk; -p goes right after convert', async (t) => {
+  const { qemuImgPercent, withProgress } = await import('@dib/core/internal/output/qemu-img.js');
+  t.is(qemuImgPercent('    (0.00/100%)\r    (12.50/100%)\r    (42.17/100%)\r'), 42.17);
+  t.is(qemuImgPercent('    (100.00/100%)\n'), 100);
+  t.is(qemuImgPercent('no progress here'), undefined);
+  t.deepEqual(withProgress(['convert', '-W', 'a', 'b']), ['convert', '-p', '-W', 'a', 'b']);
+});

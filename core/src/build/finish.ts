@@ -103,6 +103,7 @@ export async function writeImages(build: DibBuild, host: CommandRunner): Promise
     run: host,
     log: build.log,
     signal: build.signal,
+    onProgress: (label, percent) => build.bus.emit({ type: 'progress', time: now(), label, done: Math.round(percent), total: 100, unit: '%' }),
   });
   for (const o of written) {
     build.bus.emit({ type: 'output', time: now(), path: o.path, format: o.format, bytes: o.bytes, sha256: o.sha256 });

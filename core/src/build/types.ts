@@ -45,6 +45,8 @@ export interface RunOptions {
   reject?: boolean;
   /** attach the terminal (for interactive shells) */
   interactive?: boolean;
+  /** raw output chunks as they arrive (progress meters that redraw with \r) */
+  onOutput?: (chunk: string) => void;
 }
 
 export interface RunResult {

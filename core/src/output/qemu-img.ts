@@ -33,3 +33,15 @@ export function qcow2Args(opts: { raw: string; file: string; compress: boolean; 
 export function vhdArgs(opts: { raw: string; file: string }): string[] {
   return ['convert', '-f', 'raw', '-O', 'vpc', '-o', 'subformat=fixed,force_size=on', opts.raw, opts.file];
 }
+
+/** The last percentage in `qemu-img convert -p` output (`    (42.17/100%)\r`). */
+export function qemuImgPercent(chunk: string): number | undefined {
+  let last: number | undefined;
+  for (const m of chunk.matchAll(/\((\d+(?:\.\d+)?)\/100%\)/g)) last = Number(m[1]);
+  return last;
+}
+
+/** Insert `-p` (progress) after `convert`. */
+export function withProgress(args: string[]): string[] {
+  return args[0] === 'convert' ? ['convert', '-p', ...args.slice(1)] : args;
+}

@@ -34,6 +34,8 @@ export interface WriteOutputsOptions {
   keepRawImage?: boolean;
   run: CommandRunner;
   log: Logger;
+  /** conversion progress (qcow2, vhd: `qemu-img convert -p`), in percent */
+  onProgress?: (label: string, percent: number) => void;
   signal?: AbortSignal;
 }
 

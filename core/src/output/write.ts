@@ -9,7 +9,7 @@ import { beginAtomic, type AtomicWrite } from './atomic.js';
 import { checksumLine, hashFile } from './checksum.js';
 import { contentExcludes, hostPseudoMountsUnder } from './mounts.js';
 import { checksumPaths, outputPath, uniqueTypes } from './naming.js';
-import { qcow2Args, vhdArgs } from './qemu-img.js';
+import { qcow2Args, qemuImgPercent, vhdArgs, withProgress } from './qemu-img.js';
 import { assertHostTools, gzipProgram } from './tools.js';
 import { gzipCompressor, mksquashfsArgs, tarArgs } from './tree.js';
 import type { OutputFile, OutputType, WriteOutputsOptions } from './types.js';
@@ -116,6 +116,22 @@ export async function writeOutputs(opts: WriteOutputsOptions): Promise<OutputFil
   return types.map((t) => done.get(t)!);
 }
 
+/** qemu-img convert, reporting its progress when someone listens. */
+async function convert(opts: WriteOutputsOptions, type: OutputType, args: string[]): Promise<void> {
+  const onProgress = opts.onProgress;
+  if (!onProgress) {
+    await opts.run.run('qemu-img', args, { quiet: true });
+    return;
+  }
+  await opts.run.run('qemu-img', withProgress(args), {
+    quiet: true,
+    onOutput: (chunk) => {
+      const pct = qemuImgPercent(chunk);
+      if (pct !== undefined) onProgress(`${type} conversion`, pct);
+    },
+  });
+}
+
 async function produce(type: OutputType, tmp: string, opts: WriteOutputsOptions, excludes: string[], raw: { moved: boolean }): Promise<void> {
   const run = (file: string, args: string[]) => opts.run.run(file, args, { quiet: true });
   switch (type) {
@@ -129,10 +145,10 @@ async function produce(type: OutputType, tmp: string, opts: WriteOutputsOptions,
       await run('mksquashfs', mksquashfsArgs({ tree: opts.treeDir!, file: tmp, excludeContents: excludes, compression: opts.squashfsCompression ?? 'xz' }));
       return;
     case 'qcow2':
-      await run('qemu-img', qcow2Args({ raw: opts.rawImage!, file: tmp, compress: opts.compress, options: opts.qemuImgOptions }));
+      await convert(opts, type, qcow2Args({ raw: opts.rawImage!, file: tmp, compress: opts.compress, options: opts.qemuImgOptions }));
       return;
     case 'vhd':
-      await run('qemu-img', vhdArgs({ raw: opts.rawImage!, file: tmp }));
+      await convert(opts, type, vhdArgs({ raw: opts.rawImage!, file: tmp }));
       return;
     case 'raw':
       if (!opts.keepRawImage) {

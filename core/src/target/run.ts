@@ -82,6 +82,11 @@ export async function runCommand(
     buffer: true,
     maxBuffer: 512 * 1024 * 1024,
   } as never) as unknown as ChildLike;
+  if (options.onOutput) {
+    const onOutput = options.onOutput;
+    child.stdout?.on('data', (d: Buffer) => onOutput(d.toString()));
+    child.stderr?.on('data', (d: Buffer) => onOutput(d.toString()));
+  }
   const tail: string[] = [];
   const keep = (line: string) => {
     tail.push(line);
