@@ -47,10 +47,10 @@ test('mmdebstrap: the preseed list as one apt pattern in its own --include', (t)
 
 test('cache key: a different preseed set is a different root; the order is not', (t) => {
   const key = (preseed: string[]) => rootCacheKey(rootCacheInputs(resolveBootstrapSettings({ env: debEnv, include: ['sudo'], preseed, available: both }), 'k'));
-  t.is(key(['a', 'b']), key(['b', 'a', 'a']));
-  t.not(key(['a', 'b']), key(['a']));
-  t.not(key([]), key(['a']));
-  t.deepEqual(rootCacheInputs(resolveBootstrapSettings({ env: debEnv, preseed: ['b', 'a'], available: both }), 'k').preseed, ['a', 'b']);
+  t.is(key(['vim', 'zsh']), key(['zsh', 'vim', 'vim']));
+  t.not(key(['vim', 'zsh']), key(['vim']));
+  t.not(key([]), key(['vim']));
+  t.deepEqual(rootCacheInputs(resolveBootstrapSettings({ env: debEnv, preseed: ['zsh', 'vim'], available: both }), 'k').preseed, ['vim', 'zsh']);
 });
 
 const plugin = (name: string) => path.join(process.cwd(), 'plugins', name);

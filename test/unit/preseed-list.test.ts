@@ -204,7 +204,8 @@ test('mapPreseed: strict names the map lacks are left out; unmapped requests are
   t.deepEqual(await mapPreseed([{ package: 'iscsi_package', element: 'base' }, { package: 'plain' }], { env: {}, elements: els }), ['plain']);
 });
 
-const layoutOf = (el: { blockDevice?: unknown }, arch = 'amd64'): DiskLayout => planLayout(el.blockDevice, 'test', { arch });
+const bd = (el: { blockDevice?: unknown }, arch = 'amd64'): unknown => (typeof el.blockDevice === 'function' ? el.blockDevice({ ARCH: arch }) : el.blockDevice);
+const layoutOf = (el: { blockDevice?: unknown }, arch = 'amd64'): DiskLayout => planLayout(bd(el, arch), 'test', { arch, fsType: 'ext4' });
 
 test('bootloader: GRUB packages per layout and arch, none when skipped', (t) => {
   const env: Env = {};
@@ -221,7 +222,7 @@ test('bootloader: GRUB packages per layout and arch, none when skipped', (t) => 
 
 test('bootloader: the layout of the config key blockDevice; an invalid layout preseeds nothing', async (t) => {
   const els = ELEMENTS().filter((e) => e.name !== 'block-device-efi');
-  const fsOnly = await createHarness({ elements: els, config: { blockDevice: blockDeviceMbr.blockDevice as never }, planOnly: true });
+  const fsOnly = await createHarness({ elements: els, config: { blockDevice: bd(blockDeviceMbr) as never }, planOnly: true });
   t.deepEqual((await preseedPackageList(fsOnly.build)).filter((p) => p.startsWith('grub')), ['grub-pc-bin', 'grub2-common']);
   const bad = await createHarness({ elements: els, config: { blockDevice: [{ nonsense: {} }] as never }, planOnly: true });
   t.deepEqual((await preseedPackageList(bad.build)).filter((p) => p.startsWith('grub')), []);

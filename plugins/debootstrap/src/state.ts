@@ -1,8 +1,10 @@
 /**
- * How other elements shape the bootstrapped root: they register package and source providers
- * (functions of the final environment) on the build's state during `apply`; the debootstrap
- * root tap calls them. Folding the OS element's base packages into the bootstrap puts them in
- * the cached root, so later builds do not install them again.
+ * How the OS element shapes the bootstrapped root: it registers the packages of its root-stage
+ * base install and its apt sources (functions of the final environment) on the build's state
+ * during `apply`; the debootstrap root tap calls them. Folding the base packages into the
+ * bootstrap puts them in the cached root, so later builds do not install them again.
+ * Packages that later phases install (package-installs, base, bootloader…) come through
+ * package-installs' `preseedPackages` hook instead, and are included when the archive has them.
  */
 import type { Build, Env, StateStore } from '@dib/core';
 
@@ -19,7 +21,10 @@ export const RESULT = 'debootstrap:result';
 
 type HasState = Pick<Build, 'state'> | { state: StateStore };
 
-/** Ask for packages in the bootstrapped root (honoured unless DIB_DEBOOTSTRAP_PREINSTALL=0). */
+/**
+ * Require packages in the bootstrapped root: the bootstrap fails without them (honoured unless
+ * DIB_DEBOOTSTRAP_PREINSTALL=0). For the OS element's base install; others use preseedPackages.
+ */
 export function addBootstrapPackages(build: HasState, pkgs: EnvList): void {
   const list = build.state.get<EnvList[]>(PACKAGES) ?? [];
   build.state.set(PACKAGES, [...list, pkgs]);
