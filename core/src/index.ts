@@ -33,5 +33,6 @@ export { writeOutputs, requiredHostTools } from './output/index.js';
 export type { OutputFile, WriteOutputsOptions } from './output/index.js';
 export { bootImage } from './boot/index.js';
 export type { BootOptions, BootResult } from './boot/index.js';
-export { DISK_LAYOUT_KEY, BIOS_BOOT_KEY } from './disk/index.js';
+export { DISK_LAYOUT_KEY, BIOS_BOOT_KEY, planLayout } from './disk/index.js';
 export type { DiskLayout, BiosBootFiles } from './disk/index.js';
+export { blockDeviceSource } from './build/finish.js';

@@ -23,6 +23,7 @@ import {
 } from '../disk/index.js';
 import { writeOutputs } from '../output/index.js';
 import type { DibBuild } from './build.js';
+import type { Build } from './types.js';
 import type { CommandRunner } from './types.js';
 
 export interface WrittenOutput {
@@ -35,7 +36,7 @@ export interface WrittenOutput {
 const DISK_TYPES: readonly OutputType[] = ['raw', 'qcow2', 'vhd'];
 
 /** Where the block-device config comes from, as DIB looks for it (reference §6.1). */
-export async function blockDeviceSource(build: DibBuild): Promise<{ config: unknown; source: string }> {
+export async function blockDeviceSource(build: Pick<Build, 'config' | 'env' | 'elements'>): Promise<{ config: unknown; source: string }> {
   if (build.config.blockDevice) return { config: build.config.blockDevice, source: 'config key blockDevice' };
   const envConf = build.env.DIB_BLOCK_DEVICE_CONFIG;
   if (envConf) return blockDeviceConfigFromEnv(envConf);

@@ -8,7 +8,7 @@ import { copyFile, cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'nod
 import { join } from 'node:path';
 import { DibError } from '@dib/core';
 import type { PhaseContext } from '@dib/core';
-import { BIOS_BOOT_KEY, DISK_LAYOUT_KEY, type BiosBootFiles, type DiskLayout } from '@dib/core/internal/disk/index.js';
+import { BIOS_BOOT_KEY, DISK_LAYOUT_KEY, type BiosBootFiles, type DiskLayout } from '@dib/core';
 import { archFamily, grubSettings, isTrue } from './cmdline.js';
 import { BIOS_MODULES, EFI_MODULES, defaultGrubValue, earlyConfig, efiTarget, findKernels, grubCfg, updateDefaultGrub } from './grub-config.js';
 
