@@ -14,6 +14,7 @@ import { TARGET_PATH } from '../target/run.js';
 import { IN_TARGET, scriptEnv } from './env.js';
 import { SPOOL_IN_TARGET, serveSpool } from './install-packages.js';
 import { RUN_PARTS_SHELL, listFragments } from './run-parts.js';
+import { sudoShimDir } from './sudo-shim.js';
 
 export interface ScriptRef {
   phase: PhaseName;
@@ -50,7 +51,8 @@ export async function runScript(ctx: PhaseContext, ref: ScriptRef): Promise<void
   const where = phaseInfo(ref.phase).where;
   try {
     if (where === 'host') {
-      const hostPath = `${process.env.PATH ?? TARGET_PATH}:${path.join(hooks, 'bin')}`;
+      const shim = await sudoShimDir(path.join(ctx.build.paths.buildDir, 'host-bin'));
+      const hostPath = [process.env.PATH ?? TARGET_PATH, path.join(hooks, 'bin'), ...(shim ? [shim] : [])].join(':');
       await runners.host.run('bash', ['-c', RUN_PARTS_SHELL, 'dib-run-parts', path.join(hooks, rel), ...fragments.map((f) => path.join(hooks, 'environment.d', f))], {
         env: { ...extra, PATH: hostPath, TARGET_ROOT: ctx.targetRoot },
       });
