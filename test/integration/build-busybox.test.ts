@@ -17,7 +17,9 @@ test('busybox-root to tar runs every phase in order and leaves nothing behind', 
   const r = await dib(['build', '-o', 'x', '-t', 'tar,raw', '--work-dir', work, '--logfile', 'build.log', 'busybox-root', fixtureElement('probe')], { cwd: dir });
   const seconds = (Date.now() - t0) / 1000;
   t.is(r.exitCode, 0, r.all);
-  t.true(seconds < 15, `took ${seconds} s`);
+  // about a second on an idle machine; the bound leaves room for CI running other suites beside it
+  t.log(`busybox-root build with tar and raw outputs: ${seconds.toFixed(1)} s`);
+  t.true(seconds < 30, `took ${seconds} s`);
   // the tarball holds the tree
   const list = (await execa('tar', ['-tf', path.join(dir, 'x.tar')])).stdout.split('\n');
   t.true(list.includes('./bin/busybox'));
