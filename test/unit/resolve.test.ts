@@ -64,3 +64,14 @@ test('a non-directory elementsPath entry is an error naming it', async (t) => {
   const e = await t.throwsAsync(r.resolve('foo'));
   t.regex(e!.message, /elementsPath entry '.*nope' is not a directory/);
 });
+
+test("DIB's install-static and source-repositories resolve to dib's built-in handling", async (t) => {
+  const dir = await project();
+  const r = new ElementResolver({ baseDir: dir, elementsPath: [] });
+  for (const name of ['install-static', 'source-repositories']) {
+    const e = await r.resolve(name);
+    t.is(e.name, name);
+    t.is(e.packageName, '@dib/core');
+    t.regex(e.element.description ?? '', /built into dib/);
+  }
+});
