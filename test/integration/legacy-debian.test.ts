@@ -11,15 +11,15 @@
 import test from 'ava';
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { dib, FIXTURES } from '../helpers/cli.js';
 import { mountsUnder } from '../helpers/mounts.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { MINBASE_TARBALL, TEST_CACHE, TEST_MIRROR, cachedMinbaseRoot } from '../helpers/debian-root.js';
 
-const CACHE = process.env.DIB_TEST_CACHE ?? '/var/tmp/dib-test-cache';
-const MIRROR = process.env.DIB_TEST_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian';
-const TARBALL = path.join(CACHE, 'seed-debian', 'bookworm-minbase-amd64.tar');
+const CACHE = TEST_CACHE;
+const MIRROR = TEST_MIRROR;
+const TARBALL = MINBASE_TARBALL;
 const ELEMENTS = path.join(FIXTURES, 'dib-elements');
 
 async function mirrorReachable(): Promise<boolean> {
@@ -35,18 +35,10 @@ const isRoot = process.getuid?.() === 0;
 const canRun = isRoot && (existsSync(TARBALL) || (existsSync('/usr/bin/mmdebstrap') && (await mirrorReachable())));
 const run = canRun ? test.serial : test.skip;
 
-async function cachedRoot(): Promise<string> {
-  if (existsSync(TARBALL)) return TARBALL;
-  await mkdir(path.dirname(TARBALL), { recursive: true });
-  const tmp = `${TARBALL}.${process.pid}.tmp.tar`;
-  await execa('mmdebstrap', ['--variant=minbase', '--architectures=amd64', 'bookworm', tmp, MIRROR], { stdio: 'inherit' });
-  await rename(tmp, TARBALL);
-  return TARBALL;
-}
 
 run('install-packages and package-installs.yaml of DIB elements on a Debian root', async (t) => {
   t.timeout(30 * 60 * 1000);
-  const tarball = await cachedRoot();
+  const tarball = await cachedMinbaseRoot();
   const dir = await tmpDir();
   const work = path.join(dir, 'work');
   const t0 = Date.now();

@@ -14,29 +14,19 @@ import path from 'node:path';
 import { dib, FIXTURES } from '../helpers/cli.js';
 import { mountsUnder } from '../helpers/mounts.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { TEST_CACHE, cachedMinbaseRoot } from '../helpers/debian-root.js';
 
 const isRoot = process.getuid?.() === 0;
 const haveMmdebstrap = existsSync('/usr/bin/mmdebstrap');
 const run = isRoot && haveMmdebstrap ? test.serial : test.skip;
 
-const CACHE = process.env.DIB_TEST_CACHE ?? '/var/tmp/dib-test-cache';
-const MIRROR = process.env.DIB_TEST_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian';
+const CACHE = TEST_CACHE;
 const ELEMENTS = path.join(FIXTURES, 'pkg-map', 'elements');
 
-/** A bookworm minbase tarball, made once with mmdebstrap and kept in the test cache. */
-async function cachedRoot(): Promise<string> {
-  const tarball = path.join(CACHE, 'seed-debian', 'bookworm-minbase-amd64.tar');
-  if (existsSync(tarball)) return tarball;
-  await mkdir(path.dirname(tarball), { recursive: true });
-  const tmp = `${tarball}.${process.pid}.tmp.tar`;
-  await execa('mmdebstrap', ['--variant=minbase', '--architectures=amd64', 'bookworm', tmp, MIRROR], { stdio: 'inherit' });
-  await rename(tmp, tarball);
-  return tarball;
-}
 
 run('package-installs through pkg-map and apt in a real Debian root; no diversion ships', async (t) => {
   t.timeout(30 * 60 * 1000);
-  const tarball = await cachedRoot();
+  const tarball = await cachedMinbaseRoot();
   const dir = await tmpDir();
   const work = path.join(dir, 'work');
   const r = await dib(

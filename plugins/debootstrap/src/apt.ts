@@ -1,6 +1,7 @@
 /** Writing apt configuration into the target (used by the OS elements' baseinstall taps). */
 import { promises as fs } from 'node:fs';
 import type { Env, PhaseContext } from '@dib/core';
+import { withAptArchiveLock } from '@dib/element-dpkg';
 import { sourcesListFiles, type AptSourceEntry } from './sources.js';
 import { resolveInRoot, writeTargetFile } from './fsutil.js';
 
@@ -36,9 +37,11 @@ export async function installAptKeyring(root: string, env: Readonly<Env>): Promi
   return writeTargetFile(root, `etc/apt/trusted.gpg.d/dib-apt-keyring.${armored ? 'asc' : 'gpg'}`, data);
 }
 
-/** apt-get in the target with DIB's install-packages flags. */
+/** apt-get in the target with DIB's install-packages flags (holding the shared archive's lock). */
 export function aptInTarget(ctx: PhaseContext, ...args: string[]) {
-  return ctx.target.run('apt-get', ['-o', 'Dpkg::Options::=--force-confold', '-o', 'Dpkg::Options::=--force-confdef', ...args], { env: { DEBIAN_FRONTEND: 'noninteractive' } });
+  return withAptArchiveLock(ctx, () =>
+    ctx.target.run('apt-get', ['-o', 'Dpkg::Options::=--force-confold', '-o', 'Dpkg::Options::=--force-confdef', ...args], { env: { DEBIAN_FRONTEND: 'noninteractive' } }),
+  );
 }
 
 /**

@@ -157,11 +157,24 @@ function proxyEnv(ctx: PhaseContext): Record<string, string> {
   return env;
 }
 
+/**
+ * Run `fn` holding the lock of the shared apt archive cache: while it is bind-mounted into the
+ * image (root 50 to post-root), concurrent builds share one /var/cache/apt/archives, and apt
+ * takes that directory's lock with no timeout ("Could not get lock …/archives/lock").
+ * Every apt run that may download goes through here.
+ */
+export async function withAptArchiveLock<T>(ctx: PhaseContext, fn: () => Promise<T>): Promise<T> {
+  if (ctx.env.DIB_APT_LOCAL_CACHE === '0' || !ctx.env.DISTRO_NAME) return fn();
+  return ctx.cache.withLock(`apt-archives-${ctx.env.DISTRO_NAME}`, fn);
+}
+
 /** The apt answer to package-installs' `installPackages` hook. */
 export async function aptInstall(ctx: PhaseContext, request: PackageRequest): Promise<true> {
-  await ctx.target.run('apt-get', aptGetArgs(request.action, request.packages), {
-    env: { DEBIAN_FRONTEND: 'noninteractive', ...proxyEnv(ctx) },
-  });
+  await withAptArchiveLock(ctx, () =>
+    ctx.target.run('apt-get', aptGetArgs(request.action, request.packages), {
+      env: { DEBIAN_FRONTEND: 'noninteractive', ...proxyEnv(ctx) },
+    }),
+  );
   return true;
 }
 
