@@ -126,3 +126,18 @@ test('--json: a qcow2 conversion reports its progress in percent', async (t) => 
   t.true(progress.every((e) => e.total === 100 && e.done! >= 0 && e.done! <= 100));
   t.is(progress[progress.length - 1]!.done, 100);
 });
+
+test('a bad block-device config stops the build before any work, naming the entry', async (t) => {
+  const dir = await tmpDir();
+  const work = path.join(dir, 'work');
+  await fs.writeJson(path.join(dir, '.dibrc.json'), {
+    elements: ['busybox-root'],
+    types: ['raw'],
+    blockDevice: [{ local_loop: { name: 'image0' } }, { partitioning: { base: 'image0', label: 'gpt', partitions: [{ name: 'root', size: '12 parsecs', mkfs: { type: 'ext4', mount: { mount_point: '/' } } }] } }],
+  });
+  const r = await dib(['build', '--work-dir', work], { cwd: dir });
+  t.is(r.exitCode, 1);
+  t.regex(r.stderr, /\[E_BLOCK_DEVICE_CONFIG\] config key blockDevice: blockDevice\[1\]\.partitioning\.partitions\[0\]\.size: '12 parsecs': unknown unit/);
+  t.false(r.stderr.includes('Running phase root'), 'no phase ran');
+  t.false(await fs.pathExists(work), 'no work dir was made');
+});

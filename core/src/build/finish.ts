@@ -55,14 +55,24 @@ export async function blockDeviceSource(build: Pick<Build, 'config' | 'env' | 'e
   return { config: undefined, source: 'default layout' };
 }
 
-export async function planDisk(build: DibBuild, _host: CommandRunner): Promise<DiskLayout> {
-  const { config, source } = await blockDeviceSource(build);
-  const layout = planLayout(config, source, {
+function layoutParams(build: DibBuild) {
+  return {
     rootLabel: build.config.rootLabel,
     fsType: build.config.fsType,
     mkfsOptions: build.config.mkfsOptions,
     arch: build.config.arch,
-  });
+  };
+}
+
+/** Check the block-device config before any work, so a typo does not cost a whole build. */
+export async function checkDiskConfig(build: DibBuild): Promise<void> {
+  const { config, source } = await blockDeviceSource(build);
+  planLayout(config, source, layoutParams(build));
+}
+
+export async function planDisk(build: DibBuild, _host: CommandRunner): Promise<DiskLayout> {
+  const { config, source } = await blockDeviceSource(build);
+  const layout = planLayout(config, source, layoutParams(build));
   build.state.set(DISK_LAYOUT_KEY, layout);
   Object.assign(build.env, layoutEnv(layout));
   const etc = path.join(build.paths.targetRoot, 'etc');
