@@ -35,4 +35,4 @@ export { bootImage } from './boot/index.js';
 export type { BootOptions, BootResult } from './boot/index.js';
 export { DISK_LAYOUT_KEY, BIOS_BOOT_KEY, planLayout } from './disk/index.js';
 export type { DiskLayout, BiosBootFiles } from './disk/index.js';
-export { blockDeviceSource } from './build/finish.js';
+export { blockDeviceSource, planBuildLayout } from './build/finish.js';

@@ -17,6 +17,7 @@ import { buildEnvironment } from './environment.js';
 import { createPhaseHooks, listTaps } from './hooks.js';
 import type { PhaseName } from './phases.js';
 import { MapState } from './state.js';
+import { removeTree } from '../target/mounts.js';
 import type { Build, BuildPaths, Logger, PhaseContext, PhaseHooks, TapInfo } from './types.js';
 
 export interface TapTiming extends TapInfo {
@@ -110,8 +111,8 @@ export class DibBuild implements Build {
     await fs.ensureDir(this.config.workDir);
     const buildDir = await fs.mkdtemp(path.join(this.config.workDir, 'dib_build.'));
     const imageDir = await fs.mkdtemp(path.join(this.config.workDir, 'dib_image.'));
-    this.cleanup.push(`remove ${imageDir}`, () => removeTree(imageDir));
-    this.cleanup.push(`remove ${buildDir}`, () => removeTree(buildDir));
+    this.cleanup.push(`remove ${imageDir}`, () => removeTree(imageDir, this.log));
+    this.cleanup.push(`remove ${buildDir}`, () => removeTree(buildDir, this.log));
     this.paths = {
       buildDir,
       hooksDir: path.join(buildDir, 'hooks'),
@@ -150,14 +151,6 @@ export class DibBuild implements Build {
   }
 }
 
-/** Remove a tree that may hold files made by root in a chroot; never crosses into mounts. */
-export async function removeTree(dir: string): Promise<void> {
-  const { unmountBelow } = await import('../target/mounts.js');
-  const { silentLogger } = await import('../log/logger.js');
-  await unmountBelow(dir, silentLogger);
-  const { execa } = await import('execa');
-  await execa('rm', ['-rf', '--one-file-system', dir]);
-}
 
 /** Resolve, expand, compute the environment and register every element's taps. */
 export async function createBuild(opts: CreateBuildOptions): Promise<DibBuild> {

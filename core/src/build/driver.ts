@@ -11,7 +11,7 @@ import { ChrootMounts } from '../target/mounts.js';
 import { createChrootRunner, createHostRunner } from '../target/run.js';
 import type { DibBuild } from './build.js';
 import { assertRootDeployed, finaliseBase, swapInResolvConf } from './finalise-base.js';
-import { checkDiskConfig, planDisk, writeImages, type WrittenOutput } from './finish.js';
+import { planBuildLayout, planDisk, writeImages, type WrittenOutput } from './finish.js';
 import { PHASES, type PhaseName } from './phases.js';
 import { writeReport } from './report.js';
 import { breakpointRunner, type Breakpoints } from './breakpoints.js';
@@ -50,7 +50,7 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
   let error: DibError | undefined;
   let mounts: ChrootMounts | undefined;
   try {
-    await checkDiskConfig(build);
+    await planBuildLayout(build); // a bad block-device config fails here, before any work
     await build.makeWorkDir();
     // directory elements: DIB's hooks tree (TMP_HOOKS_PATH), before any tap runs
     await prepareLegacy(build);
@@ -105,7 +105,7 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
     await m.unmount();
     await fs.remove(path.join(root, 'lost+found'));
 
-    await planDisk(build, host);
+    await planDisk(build);
     await runPhase('block-device');
     await m.mount();
     for (const phase of ['pre-finalise', 'finalise', 'cleanup'] as const) await runPhase(phase);

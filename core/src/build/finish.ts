@@ -55,30 +55,26 @@ export async function blockDeviceSource(build: Pick<Build, 'config' | 'env' | 'e
   return { config: undefined, source: 'default layout' };
 }
 
-function layoutParams(build: DibBuild) {
-  return {
-    rootLabel: build.config.rootLabel,
-    fsType: build.config.fsType,
-    mkfsOptions: build.config.mkfsOptions,
-    arch: build.config.arch,
-  };
+/**
+ * The layout a build will use, decided from its config, environment and elements only (no
+ * side effects): what the block-device phase plans, what the pre-flight checks before any work,
+ * and what `dib doctor` and the bootloader's preseed need to know early. Throws
+ * E_BLOCK_DEVICE_CONFIG for a bad config.
+ */
+export async function planBuildLayout(build: Pick<Build, 'config' | 'env' | 'elements'>): Promise<DiskLayout> {
+  const { config, source } = await blockDeviceSource(build);
+  const c = build.config;
+  return planLayout(config, source, { rootLabel: c.rootLabel, fsType: c.fsType, mkfsOptions: c.mkfsOptions, arch: c.arch });
 }
 
-/** Check the block-device config before any work, so a typo does not cost a whole build. */
-export async function checkDiskConfig(build: DibBuild): Promise<void> {
-  const { config, source } = await blockDeviceSource(build);
-  planLayout(config, source, layoutParams(build));
-}
-
-export async function planDisk(build: DibBuild, _host: CommandRunner): Promise<DiskLayout> {
-  const { config, source } = await blockDeviceSource(build);
-  const layout = planLayout(config, source, layoutParams(build));
+export async function planDisk(build: DibBuild): Promise<DiskLayout> {
+  const layout = await planBuildLayout(build);
   build.state.set(DISK_LAYOUT_KEY, layout);
   Object.assign(build.env, layoutEnv(layout));
   const etc = path.join(build.paths.targetRoot, 'etc');
   await fs.ensureDir(etc);
   await fs.writeFile(path.join(etc, 'fstab'), fstab(layout));
-  build.log.info(`block-device layout from ${source}`);
+  build.log.info(`block-device layout from ${layout.source}`);
   return layout;
 }
 

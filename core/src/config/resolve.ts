@@ -37,10 +37,7 @@ export async function resolveConfig(opts: ResolveOptions): Promise<ResolvedConfi
   const penv = opts.processEnv ?? process.env;
   const loaded = await loadConfigFile({ configPath: opts.configPath, dir: opts.cwd });
   const file = loaded?.config ?? {};
-  const cli = validateConfig(
-    Object.fromEntries(Object.entries(opts.overrides ?? {}).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0 && false))),
-    'command line',
-  );
+  const cli = validateConfig(Object.fromEntries(Object.entries(opts.overrides ?? {}).filter(([, v]) => v !== undefined)), 'command line');
   const baseDir = loaded ? path.dirname(loaded.file) : opts.cwd;
   const elements = cli.elements && cli.elements.length ? cli.elements : (file.elements ?? []);
   if (opts.requireElements !== false && elements.length === 0) {

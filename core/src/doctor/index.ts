@@ -27,10 +27,8 @@ export interface DoctorReport {
 /** The disk layout the build will use (undefined when it cannot be planned yet). */
 export async function buildLayout(build: DibBuild): Promise<DiskLayout | undefined> {
   try {
-    const { blockDeviceSource } = await import('../build/finish.js');
-    const { planLayout } = await import('../disk/layout.js');
-    const { config, source } = await blockDeviceSource(build);
-    return planLayout(config, source, { rootLabel: build.config.rootLabel, fsType: build.config.fsType, mkfsOptions: build.config.mkfsOptions, arch: build.config.arch });
+    const { planBuildLayout } = await import('../build/finish.js');
+    return await planBuildLayout(build);
   } catch {
     return undefined;
   }

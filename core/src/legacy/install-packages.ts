@@ -1,5 +1,5 @@
 /**
- * `install-packages` inside the chroot, backed by dib's own installer.
+ * `install-packages` and `pkg-map` inside the chroot, backed by dib's own implementations.
  *
  * A small POSIX-sh client (`$TMP_HOOKS_PATH/bin/install-packages`, so
  * `/tmp/in_target.d/bin/install-packages` in the chroot) drops a request directory into a
@@ -8,6 +8,15 @@
  * `-m ELEMENT`) and calls `installPackages` / `upgradePackages` of the package-installs
  * element (pkg-map for `-m`, then the OS element: dpkg → apt-get), so there is one install
  * path for TypeScript and DIB elements. The client needs only sh, mkdir, mv, cat and sleep.
+ *
+ * `$TMP_HOOKS_PATH/bin/pkg-map` is the same client with a request kind: in the chroot the
+ * request (`kind`, `args`, `cwd`) is answered by the pkg-map element's `pkgMapMain` on the host,
+ * reading the maps of the image (`<target>/usr/share/pkg-map`, `--pkg-map FILE` as a path in the
+ * image) with the build's DISTRO_NAME/DIB_RELEASE; the reply is `output` (stdout), `errors`
+ * (stderr) and `status`. In host phases the client runs `dib pkg-map` directly (same node, same
+ * dib) with DIB_PKG_MAP_DIR=$TARGET_ROOT/usr/share/pkg-map.
+ *
+ * Request directory: `args` (one argument a line), `kind` (absent: install-packages), `cwd`.
  */
 import fs from 'fs-extra';
 import path from 'node:path';
@@ -15,32 +24,61 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { DibError, isDibError } from '../errors.js';
 import type { PhaseContext } from '../build/types.js';
+import { importElementPackage } from '../cli/plugin-import.js';
 
 /** The spool directory, as the chroot sees it. */
 export const SPOOL_IN_TARGET = '/tmp/.dib-install-packages';
+
+function shQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The request part of both clients: write the request, wait for the reply, print it, exit with its status. */
+function spoolClient(kind: string): string {
+  return `spool=\${DIB_INSTALL_PACKAGES_SPOOL:-${SPOOL_IN_TARGET}}
+if [ ! -d "$spool" ]; then
+    echo "${kind}: no dib build is serving requests ($spool is missing)" >&2
+    exit 1
+fi
+id="req-$$-$(date +%s)"
+mkdir "$spool/$id.new"
+for a in "$@"; do printf '%s\\n' "$a"; done > "$spool/$id.new/args"
+printf '%s\\n' ${kind} > "$spool/$id.new/kind"
+pwd > "$spool/$id.new/cwd"
+mv "$spool/$id.new" "$spool/$id"
+while [ ! -e "$spool/$id/status" ]; do
+    sleep 0.1 2>/dev/null || sleep 1
+done
+if [ -s "$spool/$id/output" ]; then cat "$spool/$id/output"; fi
+if [ -s "$spool/$id/errors" ]; then cat "$spool/$id/errors" >&2; fi
+rc=$(cat "$spool/$id/status")
+rm -rf "$spool/$id"
+exit "$rc"
+`;
+}
 
 export const CLIENT_SCRIPT = `#!/bin/sh
 # install-packages [-u] [-e] [-m ELEMENT] [PACKAGE...]
 # dib's install-packages: the request is carried out by the running dib build (one install
 # path for every element: pkg-map, then the OS element's package manager).
 set -eu
-spool=\${DIB_INSTALL_PACKAGES_SPOOL:-${SPOOL_IN_TARGET}}
-if [ ! -d "$spool" ]; then
-    echo "install-packages: no dib build is serving requests ($spool is missing)" >&2
-    exit 1
+${spoolClient('install-packages')}`;
+
+/**
+ * dib's `pkg-map` for DIB scripts. `host` is how this dib runs (`node`, the CLI script), for
+ * host phases (no spool: DIB_INSTALL_PACKAGES_SPOOL is only set for chroot scripts).
+ */
+export function pkgMapClientScript(host: { node: string; cli: string }): string {
+  return `#!/bin/sh
+# pkg-map [--element E | --pkg-map FILE] [--distro D] [--release R] [--missing-ok] [--prefix P] [--debug] NAME...
+# dib's pkg-map: on the host, dib pkg-map; in the chroot, answered by the running dib build.
+# --element maps are the image's (/usr/share/pkg-map/<element>); exit 0 mapped, 1 error, 2 no map.
+set -eu
+if [ -z "\${DIB_INSTALL_PACKAGES_SPOOL:-}" ] && [ -n "\${TARGET_ROOT:-}" ]; then
+    DIB_PKG_MAP_DIR="$TARGET_ROOT/usr/share/pkg-map" exec ${shQuote(host.node)} ${shQuote(host.cli)} pkg-map "$@"
 fi
-id="req-$$-$(date +%s)"
-mkdir "$spool/$id.new"
-for a in "$@"; do printf '%s\\n' "$a"; done > "$spool/$id.new/args"
-mv "$spool/$id.new" "$spool/$id"
-while [ ! -e "$spool/$id/status" ]; do
-    sleep 0.1 2>/dev/null || sleep 1
-done
-if [ -s "$spool/$id/output" ]; then cat "$spool/$id/output"; fi
-rc=$(cat "$spool/$id/status")
-rm -rf "$spool/$id"
-exit "$rc"
-`;
+${spoolClient('pkg-map')}`;
+}
 
 export interface ParsedRequest {
   upgrade: boolean;
@@ -128,6 +166,45 @@ export async function serveRequest(ctx: PhaseContext, args: readonly string[]): 
   }
 }
 
+interface PkgMapModule {
+  pkgMapMain(argv: string[], io: { stdout: (s: string) => void; stderr: (s: string) => void }, opts?: { env?: Record<string, string | undefined> }): Promise<number>;
+}
+
+/** Flags of pkg-map whose value is a path: a path in the image, made a host path below the target. */
+const PKG_MAP_PATH_FLAGS = ['--pkg-map', '--pkg-map-dir'];
+const PKG_MAP_VALUE_FLAGS = [...PKG_MAP_PATH_FLAGS, '--element', '--distro', '--release', '--prefix'];
+
+/** A chroot script's `pkg-map …`: dib's pkg-map on the host, reading the image's maps. */
+export async function servePkgMapRequest(ctx: PhaseContext, args: readonly string[], cwd = '/'): Promise<{ status: number; output: string; errors: string }> {
+  const inImage = (p: string) => path.join(ctx.targetRoot, path.posix.resolve(cwd, p));
+  const argv: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') {
+      argv.push(...args.slice(i));
+      break;
+    }
+    const eq = a.indexOf('=');
+    const flag = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
+    if (flag !== a && PKG_MAP_PATH_FLAGS.includes(flag)) argv.push(`${flag}=${inImage(a.slice(eq + 1))}`);
+    else if (flag === a && PKG_MAP_VALUE_FLAGS.includes(a) && i + 1 < args.length) {
+      const v = args[++i]!;
+      argv.push(a, PKG_MAP_PATH_FLAGS.includes(a) ? inImage(v) : v);
+    } else argv.push(a);
+  }
+  let output = '';
+  let errors = '';
+  try {
+    const mod = await importElementPackage<PkgMapModule>('@dib/element-pkg-map');
+    const env = { DISTRO_NAME: ctx.env.DISTRO_NAME, DIB_RELEASE: ctx.env.DIB_RELEASE, DIB_PKG_MAP_DIR: path.join(ctx.targetRoot, 'usr/share/pkg-map') };
+    ctx.log.debug(`pkg-map ${args.join(' ')}`);
+    const status = await mod.pkgMapMain(argv, { stdout: (s) => (output += s), stderr: (s) => (errors += s) }, { env });
+    return { status, output, errors };
+  } catch (e) {
+    return { status: 1, output, errors: `${errors}pkg-map: ${(e as Error).message}\n` };
+  }
+}
+
 /**
  * Serve requests from `spoolDir` (host path) until `stop()` is called; stop waits for a
  * request in progress. Requests are handled one at a time, in arrival order.
@@ -140,10 +217,18 @@ export function serveSpool(ctx: PhaseContext, spoolDir: string): { stop(): Promi
     for (const n of names.sort()) {
       seen.add(n);
       const dir = path.join(spoolDir, n);
-      const text = await fs.readFile(path.join(dir, 'args'), 'utf8').catch(() => '');
+      const read = (f: string) => fs.readFile(path.join(dir, f), 'utf8').catch(() => '');
+      const text = await read('args');
       const args = text.split('\n').filter((l, i, all) => l !== '' || i < all.length - 1);
-      const r = await serveRequest(ctx, args);
+      const kind = (await read('kind')).trim() || 'install-packages';
+      const r: { status: number; output: string; errors?: string } =
+        kind === 'pkg-map'
+          ? await servePkgMapRequest(ctx, args, (await read('cwd')).trim() || '/')
+          : kind === 'install-packages'
+            ? await serveRequest(ctx, args)
+            : { status: 1, output: '', errors: `dib cannot serve a ${kind} request\n` };
       await fs.writeFile(path.join(dir, 'output'), r.output).catch(() => undefined);
+      if (r.errors) await fs.writeFile(path.join(dir, 'errors'), r.errors).catch(() => undefined);
       await fs.writeFile(path.join(dir, 'status.new'), String(r.status)).catch(() => undefined);
       await fs.rename(path.join(dir, 'status.new'), path.join(dir, 'status')).catch(() => undefined);
     }

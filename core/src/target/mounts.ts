@@ -37,6 +37,17 @@ export async function unmountBelow(dir: string, log: Logger): Promise<void> {
   for (const point of await mountsBelow(dir)) await umount(point, log);
 }
 
+/**
+ * Remove a tree that may hold files made by root in a chroot: first kill what still runs in
+ * it and unmount whatever is mounted below it, then `rm --one-file-system`, which never
+ * crosses into a mount that could not be released.
+ */
+export async function removeTree(dir: string, log: Logger): Promise<void> {
+  await killProcessesIn(dir, log);
+  await unmountBelow(dir, log);
+  await execa('rm', ['-rf', '--one-file-system', dir]);
+}
+
 /** Kill every process whose root directory is inside `dir` (processes left by the chroot). */
 export async function killProcessesIn(dir: string, log: Logger): Promise<number> {
   const real = path.resolve(dir);

@@ -2,8 +2,8 @@
  * The GRUB packages the bootloader will install, known before the root is made, for
  * package-installs' `preseedPackages` hook (the OS bootstrap puts them in its cached root).
  */
-import { blockDeviceSource, type Build, type Env } from '@dib/core';
-import { planLayout, type DiskLayout } from '@dib/core';
+import { planBuildLayout, type Build, type Env } from '@dib/core';
+import type { DiskLayout } from '@dib/core';
 import type { PreseedContext, PreseedPackage, PreseedRequest } from '@dib/element-package-installs';
 import { isTrue } from './cmdline.js';
 import { bootTargets, grubPackages } from './install.js';
@@ -16,9 +16,7 @@ import { bootTargets, grubPackages } from './install.js';
  */
 export async function plannedLayout(build: Build): Promise<DiskLayout | undefined> {
   try {
-    // blockDeviceSource reads only the public Build fields (config, env, elements)
-    const { config, source } = await blockDeviceSource(build);
-    return planLayout(config, source, { rootLabel: build.config.rootLabel, fsType: build.config.fsType, mkfsOptions: build.config.mkfsOptions, arch: build.config.arch });
+    return await planBuildLayout(build);
   } catch {
     return undefined;
   }
