@@ -1,7 +1,7 @@
 /**
  * What the phase driver calls for directory elements:
  *  - `prepareLegacy` at the start of the build, before any tap: the hooks tree
- *    (TMP_HOOKS_PATH) and dib's `install-packages` client in its bin/;
+ *    (TMP_HOOKS_PATH) and dib's `install-packages` and `pkg-map` clients in its bin/;
  *  - `enterLegacyPhase` around each phase: for chroot phases, TMP_HOOKS_PATH bind-mounted
  *    read-only at `<target>/tmp/in_target.d` (mount, then remount ro,bind) and the
  *    install-packages spool; released after the phase, and on the cleanup stack so nothing stays
@@ -10,28 +10,37 @@
 import { execa } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { PhaseName, PhaseWhere } from '../build/phases.js';
 import type { Build } from '../build/types.js';
 import { DibError } from '../errors.js';
 import { mountsBelow, unmountBelow } from '../target/mounts.js';
 import { IN_TARGET } from './env.js';
 import { generateHooksTree } from './hooks-tree.js';
-import { CLIENT_SCRIPT } from './install-packages.js';
+import { CLIENT_SCRIPT, pkgMapClientScript } from './install-packages.js';
 import { spoolDir } from './script.js';
 
 function hasDirectoryElements(build: Build): boolean {
   return build.elements.some((e) => e.kind === 'directory');
 }
 
-/** Build the hooks tree (DIB's generate_hooks) and add dib's install-packages client. */
+/**
+ * Build the hooks tree (DIB's generate_hooks) and add dib's install-packages and pkg-map
+ * clients (an element's own bin/ tool of the same name wins).
+ */
 export async function prepareLegacy(build: Build): Promise<void> {
   if (!hasDirectoryElements(build)) return;
   const hooks = build.paths.hooksDir;
   await generateHooksTree(build.elements, hooks, build.log);
-  const client = path.join(hooks, 'bin', 'install-packages');
-  if (!(await fs.pathExists(client))) {
+  const clients = {
+    'install-packages': CLIENT_SCRIPT,
+    'pkg-map': pkgMapClientScript({ node: process.execPath, cli: fileURLToPath(new URL('../cli/main.js', import.meta.url)) }),
+  };
+  for (const [name, script] of Object.entries(clients)) {
+    const client = path.join(hooks, 'bin', name);
+    if (await fs.pathExists(client)) continue;
     await fs.ensureDir(path.dirname(client));
-    await fs.writeFile(client, CLIENT_SCRIPT, { mode: 0o755 });
+    await fs.writeFile(client, script, { mode: 0o755 });
   }
   build.log.debug(`hooks tree of the directory elements is in ${hooks}`);
 }
