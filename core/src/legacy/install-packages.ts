@@ -199,7 +199,8 @@ export async function servePkgMapRequest(ctx: PhaseContext, args: readonly strin
     const env = { DISTRO_NAME: ctx.env.DISTRO_NAME, DIB_RELEASE: ctx.env.DIB_RELEASE, DIB_PKG_MAP_DIR: path.join(ctx.targetRoot, 'usr/share/pkg-map') };
     ctx.log.debug(`pkg-map ${args.join(' ')}`);
     const status = await mod.pkgMapMain(argv, { stdout: (s) => (output += s), stderr: (s) => (errors += s) }, { env });
-    return { status, output, errors };
+    // messages name files as the chroot sees them
+    return { status, output, errors: errors.split(`${ctx.targetRoot.replace(/\/+$/, '')}/`).join('/') };
   } catch (e) {
     return { status: 1, output, errors: `${errors}pkg-map: ${(e as Error).message}\n` };
   }
