@@ -5,24 +5,15 @@ import type { BootstrapSettings } from './settings.js';
 /** Bump when the way dib makes or stores a root changes, so old tarballs are not reused. */
 export const ROOT_CACHE_FORMAT = 1;
 
-export interface RootCacheInputs {
+/** The settings that shape a root, as they go into its cache key. */
+type KeyedSettings = 'tool' | 'variant' | 'distro' | 'release' | 'arch' | 'mirror' | 'components' | 'sources' | 'include' | 'preseed' | 'extraArgs' | 'mmdebstrapArgs';
+
+export type RootCacheInputs = Pick<BootstrapSettings, KeyedSettings> & {
   format: number;
-  tool: string;
-  variant: string;
-  distro: string;
-  release: string;
-  arch: string;
-  mirror: string;
-  components: string[];
-  sources: string[];
   /** sha256 of the keyring's content (not its path) */
   keyring: string;
-  include: string[];
-  preseed: string[];
-  extraArgs: string[];
-  mmdebstrapArgs: string[];
   script: string | null;
-}
+};
 
 export function rootCacheInputs(s: BootstrapSettings, keyringDigest: string): RootCacheInputs {
   return {
