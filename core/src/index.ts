@@ -36,3 +36,7 @@ export type { BootOptions, BootResult } from './boot/index.js';
 export { DISK_LAYOUT_KEY, BIOS_BOOT_KEY, planLayout } from './disk/index.js';
 export type { DiskLayout, BiosBootFiles } from './disk/index.js';
 export { blockDeviceSource, planBuildLayout } from './build/finish.js';
+export { archFamily } from './util/arch.js';
+export type { ArchFamily } from './util/arch.js';
+export { defineBlockDeviceElement } from './disk/element.js';
+export type { BlockDeviceElementOptions } from './disk/element.js';

@@ -7,6 +7,7 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import type { OutputType } from '../config/schema.js';
 import { now } from '../log/events.js';
+import { archFamily } from '../util/arch.js';
 import {
   BIOS_BOOT_KEY,
   DISK_LAYOUT_KEY,
@@ -40,7 +41,7 @@ export async function blockDeviceSource(build: Pick<Build, 'config' | 'env' | 'e
   if (build.config.blockDevice) return { config: build.config.blockDevice, source: 'config key blockDevice' };
   const envConf = build.env.DIB_BLOCK_DEVICE_CONFIG;
   if (envConf) return blockDeviceConfigFromEnv(envConf);
-  const archFile = /ppc64/.test(build.config.arch) ? 'ppc64el' : build.config.arch;
+  const archFile = archFamily(build.config.arch) === 'ppc' ? 'ppc64el' : build.config.arch;
   for (const r of build.elements) {
     const bd = r.element.blockDevice;
     const value = typeof bd === 'function' ? bd(build.env) : bd;

@@ -5,6 +5,7 @@
  * depend on the order elements were listed in.
  */
 import { DibError } from '../errors.js';
+import { archFamily } from '../util/arch.js';
 import type { ResolvedElement } from './contract.js';
 
 export interface ExpandOptions {
@@ -32,7 +33,7 @@ export interface Expansion {
 export function withImplicitElements(names: readonly string[], opts: { arch: string; skipBase: boolean }): string[] {
   const out = [...names];
   if (out.includes('vm') && !out.some((n) => n.startsWith('block-device-'))) {
-    out.push(/^(arm64|aarch64)$/.test(opts.arch) ? 'block-device-efi' : 'block-device-mbr');
+    out.push(archFamily(opts.arch) === 'arm64' ? 'block-device-efi' : 'block-device-mbr');
   }
   if (!opts.skipBase && !out.includes('base')) out.unshift('base');
   return out;

@@ -1,6 +1,4 @@
-import { DibError, defineElement, type BlockDeviceConfig, type Env } from '@dib/core';
-
-const isPpc = (arch: string | undefined) => /ppc64/.test(arch ?? '');
+import { defineBlockDeviceElement, type BlockDeviceConfig } from '@dib/core';
 
 /**
  * DIB's block-device-default.yaml: a 550 MiB vfat ESP (EF00) at /boot/efi, an 8 MiB BIOS boot
@@ -32,20 +30,13 @@ export const EFI_LAYOUT: BlockDeviceConfig = [
 ];
 
 /** GPT with an EFI system partition, a BIOS boot partition and root (hybrid boot). */
-export default defineElement({
+export default defineBlockDeviceElement({
   name: 'block-device-efi',
   description: 'GPT with an EFI system partition, a BIOS boot partition and an ext4 root (DIB_BLOCK_DEVICE=efi, hybrid boot).',
-  deps: [],
-  provides: ['block-device'],
-  environment: (env: Readonly<Env>): Env => {
-    if (isPpc(env.ARCH)) {
-      throw new DibError('E_ELEMENT_INVALID', `block-device-efi does not support ARCH=${env.ARCH}`, { hint: 'use block-device-mbr or block-device-gpt on ppc64el' });
-    }
-    return { DIB_BLOCK_DEVICE: 'efi' };
-  },
-  blockDevice: EFI_LAYOUT,
+  kind: 'efi',
+  refuse: { families: ['ppc'], hint: 'use block-device-mbr or block-device-gpt on ppc64el' },
+  layout: () => EFI_LAYOUT,
   hostTools: [
-    { command: 'sfdisk', package: 'fdisk', why: 'writes the partition table on the image file' },
     { command: 'mkfs.vfat', package: 'dosfstools', why: 'makes the EFI system partition' },
     { command: 'mcopy', package: 'mtools', why: 'fills the EFI system partition without mounting it' },
   ],

@@ -1,7 +1,4 @@
-import { DibError, defineElement, type BlockDeviceConfig, type Env } from '@dib/core';
-
-const isArm64 = (arch: string | undefined) => /^(arm64|aarch64)$/.test(arch ?? '');
-const isPpc = (arch: string | undefined) => /ppc64/.test(arch ?? '');
+import { defineBlockDeviceElement, type BlockDeviceConfig } from '@dib/core';
 
 const root = {
   name: 'root',
@@ -23,17 +20,10 @@ export const GPT_PPC64EL_LAYOUT: BlockDeviceConfig = [
 ];
 
 /** GPT partition table with a BIOS boot partition and a root partition. */
-export default defineElement({
+export default defineBlockDeviceElement({
   name: 'block-device-gpt',
   description: 'GPT partition table with a BIOS boot partition and an ext4 root partition (DIB_BLOCK_DEVICE=gpt).',
-  deps: [],
-  provides: ['block-device'],
-  environment: (env: Readonly<Env>): Env => {
-    if (isArm64(env.ARCH)) {
-      throw new DibError('E_ELEMENT_INVALID', `block-device-gpt does not support ARCH=${env.ARCH}`, { hint: 'use block-device-efi on arm64' });
-    }
-    return { DIB_BLOCK_DEVICE: 'gpt' };
-  },
-  blockDevice: (env) => (isPpc(env.ARCH) ? GPT_PPC64EL_LAYOUT : GPT_LAYOUT),
-  hostTools: [{ command: 'sfdisk', package: 'fdisk', why: 'writes the partition table on the image file' }],
+  kind: 'gpt',
+  refuse: { families: ['arm64'], hint: 'use block-device-efi on arm64' },
+  layout: (family) => (family === 'ppc' ? GPT_PPC64EL_LAYOUT : GPT_LAYOUT),
 });

@@ -1,7 +1,4 @@
-import { DibError, defineElement, type BlockDeviceConfig, type Env } from '@dib/core';
-
-const isArm64 = (arch: string | undefined) => /^(arm64|aarch64)$/.test(arch ?? '');
-const isPpc = (arch: string | undefined) => /ppc64/.test(arch ?? '');
+import { defineBlockDeviceElement, type BlockDeviceConfig } from '@dib/core';
 
 const fstabRoot = { mount: { mount_point: '/', fstab: { options: 'defaults', 'fsck-passno': 1 } } };
 
@@ -33,17 +30,10 @@ export const MBR_PPC64EL_LAYOUT: BlockDeviceConfig = [
 ];
 
 /** MBR partition table with one root partition. */
-export default defineElement({
+export default defineBlockDeviceElement({
   name: 'block-device-mbr',
   description: 'MBR partition table with one bootable root partition (DIB_BLOCK_DEVICE=mbr).',
-  deps: [],
-  provides: ['block-device'],
-  environment: (env: Readonly<Env>): Env => {
-    if (isArm64(env.ARCH)) {
-      throw new DibError('E_ELEMENT_INVALID', `block-device-mbr does not support ARCH=${env.ARCH}`, { hint: 'use block-device-efi on arm64' });
-    }
-    return { DIB_BLOCK_DEVICE: 'mbr' };
-  },
-  blockDevice: (env) => (isPpc(env.ARCH) ? MBR_PPC64EL_LAYOUT : MBR_LAYOUT),
-  hostTools: [{ command: 'sfdisk', package: 'fdisk', why: 'writes the partition table on the image file' }],
+  kind: 'mbr',
+  refuse: { families: ['arm64'], hint: 'use block-device-efi on arm64' },
+  layout: (family) => (family === 'ppc' ? MBR_PPC64EL_LAYOUT : MBR_LAYOUT),
 });

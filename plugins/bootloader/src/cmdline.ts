@@ -2,6 +2,9 @@
  * The kernel command line and GRUB terminal settings, as DIB's bootloader element builds
  * them from its environment (reference §6.4). Pure functions.
  */
+import { archFamily } from '@dib/core';
+
+export { archFamily, type ArchFamily } from '@dib/core';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -11,16 +14,6 @@ export const DEFAULT_CMDLINE = 'nofb nomodeset gfxpayload=text';
 export function isTrue(v: string | undefined, dflt: boolean): boolean {
   if (v === undefined || v === '') return dflt;
   return /^(true|1|yes|on)$/i.test(v.trim());
-}
-
-export type ArchFamily = 'x86' | 'arm64' | 'ppc' | 'other';
-
-export function archFamily(arch: string | undefined): ArchFamily {
-  const a = (arch ?? '').toLowerCase();
-  if (/^(amd64|x86_64|i386|i686|x86)$/.test(a)) return 'x86';
-  if (/^(arm64|aarch64)$/.test(a)) return 'arm64';
-  if (/ppc64/.test(a)) return 'ppc';
-  return 'other';
 }
 
 /** Serial console used when DIB_BOOTLOADER_SERIAL_CONSOLE is empty. */
