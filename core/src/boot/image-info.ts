@@ -2,7 +2,7 @@
  * Image format detection with `qemu-img info --output=json`.
  */
 import { DibError } from '../errors.js';
-import type { CommandRunner } from '../build/types.js';
+import type { CommandRunner } from '../vocabulary.js';
 
 /** The `format` of `qemu-img info --output=json` output (pure). */
 export function parseImageFormat(json: string): string {

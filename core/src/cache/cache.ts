@@ -7,7 +7,7 @@ import fs from 'fs-extra';
 import os from 'node:os';
 import path from 'node:path';
 import { DibError } from '../errors.js';
-import type { Cache, Logger } from '../build/types.js';
+import type { Cache, Logger } from '../vocabulary.js';
 
 export function defaultCacheDir(): string {
   return path.join(os.homedir(), '.cache', 'dib');

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DibError } from '../errors.js';
-import type { Logger } from '../build/types.js';
+import type { Logger } from '../vocabulary.js';
 import { bootImage, type BootOptions, type BootResult } from '../boot/index.js';
 import type { Accel, Firmware } from '../boot/qemu-args.js';
 

@@ -1,9 +1,9 @@
 /** `dib build`: DIB's disk-image-create, from the config file and/or DIB-style arguments. */
 import fs from 'fs-extra';
 import path from 'node:path';
-import { createBuild } from '../build/build.js';
-import { parseBreakpoints } from '../build/breakpoints.js';
-import { runBuild } from '../build/driver.js';
+import { createBuild } from '../pipeline/build.js';
+import { parseBreakpoints } from '../pipeline/breakpoints.js';
+import { runBuild } from '../pipeline/driver.js';
 import { DibError } from '../errors.js';
 import { EventBus } from '../log/events.js';
 import { attachJsonReporter, attachTextReporter, timingTable } from '../log/text-reporter.js';

@@ -1,7 +1,7 @@
 /** Pieces shared by the commands that load a config and elements. */
 import { resolveConfig } from '../config/resolve.js';
 import type { DibConfig, ResolvedConfig } from '../config/schema.js';
-import { createBuild, type DibBuild } from '../build/build.js';
+import { createBuild, type DibBuild } from '../pipeline/build.js';
 import { EventBus } from '../log/events.js';
 
 export async function loadConfig(opts: { configPath?: string; overrides?: Partial<DibConfig>; requireElements?: boolean }): Promise<ResolvedConfig> {

@@ -3,8 +3,8 @@ import { parseCommand } from './args.js';
 import { helpRequested, loadConfig } from './common.js';
 import { ElementResolver } from '../elements/resolve.js';
 import { expandElements } from '../elements/expand.js';
-import { imageElementYaml } from '../build/environment.js';
-import type { ResolvedElement } from '../elements/contract.js';
+import { imageElementYaml } from '../pipeline/environment.js';
+import type { ResolvedElement } from '../contract/element.js';
 
 export const ELEMENT_INFO_USAGE = `Usage: dib element-info [--config PATH] [--expand-dependencies|-d] [--env|-e] NAME…
 

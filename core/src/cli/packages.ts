@@ -1,5 +1,6 @@
 /** `dib packages [--json] [elements…]`: the squashed package-installs result, without building. */
-import type { Env, ResolvedElement } from '../elements/contract.js';
+import type { ResolvedElement } from '../contract/element.js';
+import type { Env } from '../vocabulary.js';
 import { BUILD_OPTIONS, overridesFrom, parseCommand, type BuildFlags } from './args.js';
 import { helpRequested, loadConfig, planBuild } from './common.js';
 import { importElementPackage } from './plugin-import.js';

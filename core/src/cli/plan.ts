@@ -1,6 +1,6 @@
 /** `dib plan`: per phase, the ordered taps with stage, name and element. */
-import { PHASES } from '../build/phases.js';
-import type { TapInfo } from '../build/types.js';
+import { PHASES } from '../contract/phases.js';
+import type { TapInfo } from '../contract/build.js';
 import { BUILD_OPTIONS, overridesFrom, parseCommand, type BuildFlags } from './args.js';
 import { helpRequested, loadConfig, planBuild } from './common.js';
 

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { chown, mkdir, mkdtemp, open, readFile, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { CommandRunner, Logger } from '../build/types.js';
+import type { CommandRunner, Logger } from '../vocabulary.js';
 import { DibError, isDibError } from '../errors.js';
 import { biosBootPlacement, checkBiosImages, patchCoreImage, patchMbr, SECTOR, type BiosBootFiles } from './bios-boot.js';
 import type { DiskGeometry } from './geometry.js';

@@ -4,7 +4,7 @@
  */
 import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CommandRunner } from '../build/types.js';
+import type { CommandRunner } from '../vocabulary.js';
 import { DibError } from '../errors.js';
 import type { LayoutFilesystem } from './layout.js';
 import { KiB } from './size.js';

@@ -2,7 +2,7 @@
  * Partition tables written with sfdisk on the image file (no loop device): the script is
  * built from the geometry, then read back with `sfdisk --json` to check every partition.
  */
-import type { CommandRunner } from '../build/types.js';
+import type { CommandRunner } from '../vocabulary.js';
 import { DibError } from '../errors.js';
 import type { DiskGeometry } from './geometry.js';
 import type { DiskLayout } from './layout.js';

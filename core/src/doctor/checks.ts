@@ -4,7 +4,7 @@
  */
 import { statfs } from 'node:fs/promises';
 import path from 'node:path';
-import type { Env } from '../elements/contract.js';
+import type { Env } from '../vocabulary.js';
 import { formatBytes } from '../log/progress.js';
 
 export type CheckLevel = 'ok' | 'warn' | 'fail' | 'skip';

@@ -2,7 +2,7 @@
  * `dib doctor` and the build's pre-flight check: what the current config needs from the host,
  * what is missing, and the apt-get line that installs it.
  */
-import type { DibBuild } from '../build/build.js';
+import type { DibBuild } from '../pipeline/build.js';
 import type { DiskLayout } from '../disk/layout.js';
 import { DibError } from '../errors.js';
 import { CACHE_LIMITS, WORK_LIMITS, diskCheck, kvmCheck, mirrorCheck, rootCheck, type CheckResult } from './checks.js';
@@ -27,7 +27,7 @@ export interface DoctorReport {
 /** The disk layout the build will use (undefined when it cannot be planned yet). */
 export async function buildLayout(build: DibBuild): Promise<DiskLayout | undefined> {
   try {
-    const { planBuildLayout } = await import('../build/finish.js');
+    const { planBuildLayout } = await import('../pipeline/finish.js');
     return await planBuildLayout(build);
   } catch {
     return undefined;

@@ -5,7 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import type { OutputType } from '../config/schema.js';
-import type { Env, HostTool, ResolvedElement } from '../elements/contract.js';
+import type { ResolvedElement } from '../contract/element.js';
+import type { Env, HostTool } from '../vocabulary.js';
 import type { DiskLayout } from '../disk/layout.js';
 import { findTool, requiredHostTools } from '../output/tools.js';
 

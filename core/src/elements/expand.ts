@@ -6,7 +6,7 @@
  */
 import { DibError } from '../errors.js';
 import { archFamily } from '../util/arch.js';
-import type { ResolvedElement } from './contract.js';
+import type { ResolvedElement } from '../contract/element.js';
 
 export interface ExpandOptions {
   /** resolve a name to an element (throws E_ELEMENT_NOT_FOUND) */

@@ -1,13 +1,13 @@
 /**
  * DIB-style directory elements (element-deps, element-provides, environment.d, <phase>.d
  * scripts, static/, bin/, source-repository-*, …). The element itself is built in
- * core/src/legacy/element.ts.
+ * core/src/dib-elements/element.ts.
  */
 import fs from 'fs-extra';
 import path from 'node:path';
-import { PHASE_NAMES } from '../build/phases.js';
-import { loadLegacyElement, readNameList } from '../legacy/element.js';
-import type { Element } from './contract.js';
+import { PHASE_NAMES } from '../contract/phases.js';
+import { loadLegacyElement, readNameList } from '../dib-elements/element.js';
+import type { Element } from '../contract/element.js';
 
 export { readNameList };
 

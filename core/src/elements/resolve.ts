@@ -12,8 +12,8 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DibError } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
-import { ELEMENT_CONTRACT, defineElement, isElement, type Element, type ResolvedElement } from './contract.js';
-import { BUILT_IN_HELPERS } from '../legacy/element.js';
+import { ELEMENT_CONTRACT, defineElement, isElement, type Element, type ResolvedElement } from '../contract/element.js';
+import { BUILT_IN_HELPERS } from '../dib-elements/element.js';
 import { isDirectoryElement, loadDirectoryElement } from './legacy.js';
 
 const CORE_DIR = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));

@@ -3,7 +3,7 @@
  * The text reporter turns them into DIB-style timestamped lines; `--json` writes them as
  * JSON lines (schema documented in README "Events").
  */
-import type { LogLevel } from '../build/types.js';
+import type { LogLevel } from '../vocabulary.js';
 
 export type BuildEvent =
   | { type: 'log'; time: string; level: LogLevel; scope?: string; phase?: string; message: string }

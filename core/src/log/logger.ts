@@ -1,4 +1,4 @@
-import type { Logger, LogLevel } from '../build/types.js';
+import type { Logger, LogLevel } from '../vocabulary.js';
 import { EventBus, now } from './events.js';
 
 /** A logger that turns calls into `log` events on a bus. */

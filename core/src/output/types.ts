@@ -1,9 +1,9 @@
 /**
  * Types of the output writers (`writeOutputs`).
  */
-import type { CommandRunner, Logger } from '../build/types.js';
+import type { CommandRunner, Logger } from '../vocabulary.js';
 import type { OutputType } from '../config/schema.js';
-import type { HostTool } from '../elements/contract.js';
+import type { HostTool } from '../vocabulary.js';
 
 export type { OutputType };
 

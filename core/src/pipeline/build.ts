@@ -6,7 +6,8 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import type { ResolvedConfig } from '../config/schema.js';
 import { DirCache } from '../cache/cache.js';
-import type { Env, ResolvedElement } from '../elements/contract.js';
+import type { ResolvedElement } from '../contract/element.js';
+import type { Env } from '../vocabulary.js';
 import { ElementResolver } from '../elements/resolve.js';
 import { expandElements, withImplicitElements } from '../elements/expand.js';
 import { DibError, isDibError } from '../errors.js';
@@ -15,10 +16,11 @@ import { EventLogger } from '../log/logger.js';
 import { Cleanup } from './cleanup.js';
 import { buildEnvironment } from './environment.js';
 import { createPhaseHooks, listTaps } from './hooks.js';
-import type { PhaseName } from './phases.js';
+import type { PhaseName } from '../contract/phases.js';
 import { MapState } from './state.js';
-import { removeTree } from '../target/mounts.js';
-import type { Build, BuildPaths, Logger, PhaseContext, PhaseHooks, TapInfo } from './types.js';
+import { removeTree } from '../chroot/mounts.js';
+import type { Build, PhaseContext, PhaseHooks, TapInfo } from '../contract/build.js';
+import type { BuildPaths, Logger } from '../vocabulary.js';
 
 export interface TapTiming extends TapInfo {
   seconds: number;

@@ -7,9 +7,9 @@
  */
 import fs from 'fs-extra';
 import path from 'node:path';
-import { PHASES, type PhaseName } from '../build/phases.js';
-import type { Build, PhaseContext, TapOptions } from '../build/types.js';
-import { defineElement, type Element } from '../elements/contract.js';
+import { PHASES, type PhaseName } from '../contract/phases.js';
+import type { Build, PhaseContext, TapOptions } from '../contract/build.js';
+import { defineElement, type Element } from '../contract/element.js';
 import { previewFragments } from './env.js';
 import { FRAGMENT_NAME, compareFragments, listScripts } from './run-parts.js';
 import { runScript } from './script.js';

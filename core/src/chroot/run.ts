@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { DibError } from '../errors.js';
-import type { CommandRunner, Logger, RunOptions, RunResult } from '../build/types.js';
+import type { CommandRunner, Logger, RunOptions, RunResult } from '../vocabulary.js';
 
 const TAIL_LINES = 20;
 

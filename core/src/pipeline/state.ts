@@ -1,4 +1,4 @@
-import type { StateStore } from './types.js';
+import type { StateStore } from '../vocabulary.js';
 
 export class MapState implements StateStore {
   private map = new Map<string, unknown>();

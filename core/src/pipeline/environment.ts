@@ -6,7 +6,8 @@
 import path from 'node:path';
 import type { ResolvedConfig } from '../config/schema.js';
 import { DibError } from '../errors.js';
-import type { Env, ResolvedElement } from '../elements/contract.js';
+import type { ResolvedElement } from '../contract/element.js';
+import type { Env } from '../vocabulary.js';
 
 /** `DIB_ENV` as DIB records it: a `declare -x` line per DIB_* variable, sorted. */
 export function dibEnvDump(env: Readonly<Env>): string {

@@ -7,10 +7,11 @@
  */
 import fs from 'fs-extra';
 import path from 'node:path';
-import { phaseInfo, type PhaseName } from '../build/phases.js';
-import type { CommandRunner, Logger, PhaseContext } from '../build/types.js';
+import { phaseInfo, type PhaseName } from '../contract/phases.js';
+import type { PhaseContext } from '../contract/build.js';
+import type { CommandRunner, Logger } from '../vocabulary.js';
 import { DibError, isDibError } from '../errors.js';
-import { TARGET_PATH } from '../target/run.js';
+import { TARGET_PATH } from '../chroot/run.js';
 import { IN_TARGET, scriptEnv } from './env.js';
 import { SPOOL_IN_TARGET, serveSpool } from './install-packages.js';
 import { RUN_PARTS_SHELL, listFragments } from './run-parts.js';

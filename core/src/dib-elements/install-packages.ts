@@ -23,7 +23,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { DibError, isDibError } from '../errors.js';
-import type { PhaseContext } from '../build/types.js';
+import type { PhaseContext } from '../contract/build.js';
 import { importElementPackage } from '../cli/plugin-import.js';
 
 /** The spool directory, as the chroot sees it. */

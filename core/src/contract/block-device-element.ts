@@ -4,7 +4,7 @@
  * tools that write it.
  */
 import type { BlockDeviceConfig } from '../config/schema.js';
-import { defineElement, type Element, type Env, type HostTool } from '../elements/contract.js';
+import { defineElement, type Element, type Env, type HostTool } from './element.js';
 import { DibError } from '../errors.js';
 import { archFamily, type ArchFamily } from '../util/arch.js';
 

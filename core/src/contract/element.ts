@@ -3,13 +3,13 @@
  * This is dib's public API; bump ELEMENT_CONTRACT only for incompatible changes.
  */
 import type { BlockDeviceConfig } from '../config/schema.js';
-import type { Build } from '../build/types.js';
+import type { Env, HostTool } from '../vocabulary.js';
+import type { Build } from './build.js';
+
+export type { Env, HostTool } from '../vocabulary.js';
 
 /** Version of the element contract implemented by this core. */
 export const ELEMENT_CONTRACT = 1;
-
-/** Build environment as seen by elements: `DIB_*`, `ARCH`, `IMAGE_NAME`, … */
-export type Env = Record<string, string>;
 
 /**
  * One package request in DIB's package-installs schema (reference §4.6).
@@ -36,16 +36,6 @@ export interface PkgMap {
   family?: Record<string, Record<string, string>>;
   distro?: Record<string, Record<string, string>>;
   release?: Record<string, Record<string, Record<string, string>>>;
-}
-
-/** A host tool an element needs, for `dib doctor` and the pre-flight check. */
-export interface HostTool {
-  /** command looked up on PATH */
-  command: string;
-  /** Debian package providing it */
-  package: string;
-  /** why it is needed, shown to the user */
-  why?: string;
 }
 
 export interface ElementDefinition {

@@ -24,8 +24,8 @@ import {
 } from '../disk/index.js';
 import { writeOutputs } from '../output/index.js';
 import type { DibBuild } from './build.js';
-import type { Build } from './types.js';
-import type { CommandRunner } from './types.js';
+import type { Build } from '../contract/build.js';
+import type { CommandRunner } from '../vocabulary.js';
 
 export interface WrittenOutput {
   path: string;

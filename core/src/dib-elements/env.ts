@@ -6,7 +6,8 @@
 import fs from 'fs-extra';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import type { Env, ResolvedElement } from '../elements/contract.js';
+import type { ResolvedElement } from '../contract/element.js';
+import type { Env } from '../vocabulary.js';
 
 /** Where the hooks tree is inside the chroot during chroot phases. */
 export const IN_TARGET = '/tmp/in_target.d';

@@ -8,8 +8,8 @@
  */
 import { AsyncSeriesHook } from 'tapable';
 import { DibError, isDibError } from '../errors.js';
-import { PHASES, type HookName, type PhaseName } from './phases.js';
-import type { PhaseContext, PhaseHook, PhaseHooks, TapInfo } from './types.js';
+import { PHASES, type HookName, type PhaseName } from '../contract/phases.js';
+import type { PhaseContext, PhaseHook, PhaseHooks, TapInfo } from '../contract/build.js';
 
 export const DEFAULT_STAGE = 50;
 

@@ -1,4 +1,4 @@
-import type { CleanupStack, Logger } from './types.js';
+import type { CleanupStack, Logger } from '../vocabulary.js';
 
 interface Entry {
   label: string;

@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { DibError } from '../errors.js';
-import type { Logger } from '../build/types.js';
+import type { Logger } from '../vocabulary.js';
 
 /** Mount points at or below `dir`, deepest first (mountinfo field 5, octal escapes decoded). */
 export async function mountsBelow(dir: string): Promise<string[]> {

@@ -7,9 +7,9 @@
 import { execa } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
-import type { ResolvedElement } from '../elements/contract.js';
+import type { ResolvedElement } from '../contract/element.js';
 import { DibError } from '../errors.js';
-import type { Logger } from '../build/types.js';
+import type { Logger } from '../vocabulary.js';
 
 const SKIP_DIRS = new Set(['tests', '__pycache__']);
 

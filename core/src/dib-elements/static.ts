@@ -5,7 +5,7 @@
  */
 import fs from 'fs-extra';
 import path from 'node:path';
-import type { PhaseContext } from '../build/types.js';
+import type { PhaseContext } from '../contract/build.js';
 import { IN_TARGET } from './env.js';
 
 export async function installStatic(ctx: PhaseContext): Promise<void> {

@@ -6,8 +6,8 @@ import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { DibError } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
-import { PHASE_NAMES, type PhaseWhere } from './phases.js';
-import type { Logger } from './types.js';
+import { PHASE_NAMES, type PhaseWhere } from '../contract/phases.js';
+import type { Logger } from '../vocabulary.js';
 
 export const BREAK_POINTS: readonly string[] = [...PHASE_NAMES.flatMap((p) => [`before-${p}`, `after-${p}`]), 'after-error'];
 

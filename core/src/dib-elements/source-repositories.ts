@@ -13,8 +13,8 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DibError } from '../errors.js';
-import type { Cache, Logger } from '../build/types.js';
-import type { Env } from '../elements/contract.js';
+import type { Cache, Logger } from '../vocabulary.js';
+import type { Env } from '../vocabulary.js';
 
 export const REPO_TYPES = ['git', 'tar', 'file', 'package'] as const;
 export type RepoType = (typeof REPO_TYPES)[number];

@@ -7,15 +7,15 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { DibError, isDibError, toDibError } from '../errors.js';
 import { now } from '../log/events.js';
-import { ChrootMounts } from '../target/mounts.js';
-import { createChrootRunner, createHostRunner } from '../target/run.js';
+import { ChrootMounts } from '../chroot/mounts.js';
+import { createChrootRunner, createHostRunner } from '../chroot/run.js';
 import type { DibBuild } from './build.js';
 import { assertRootDeployed, finaliseBase, swapInResolvConf } from './finalise-base.js';
 import { planBuildLayout, planDisk, writeImages, type WrittenOutput } from './finish.js';
-import { PHASES, type PhaseName } from './phases.js';
+import { PHASES, type PhaseName } from '../contract/phases.js';
 import { writeReport } from './report.js';
 import { breakpointRunner, type Breakpoints } from './breakpoints.js';
-import { enterLegacyPhase, prepareLegacy } from '../legacy/driver.js';
+import { enterLegacyPhase, prepareLegacy } from '../dib-elements/driver.js';
 
 export interface PhaseTiming {
   phase: string;

@@ -1,0 +1,98 @@
+/**
+ * dib's vocabulary: the service interfaces every layer speaks (commands, logs, cache, cleanup,
+ * shared state, work paths). Types only, and this file imports nothing, so every folder of the
+ * core can depend on it without an import cycle. Public API (re-exported by @dib/core).
+ */
+
+/** Build environment as seen by elements and scripts: `DIB_*`, `ARCH`, `IMAGE_NAME`, … */
+export type Env = Record<string, string>;
+
+/** A host tool an element needs, for `dib doctor` and the pre-flight check. */
+export interface HostTool {
+  /** command looked up on PATH */
+  command: string;
+  /** Debian package providing it */
+  package: string;
+  /** why it is needed, shown to the user */
+  why?: string;
+}
+
+export interface RunOptions {
+  /** variables added to (or, when undefined, removed from) the environment */
+  env?: Record<string, string | undefined>;
+  /** text written to the command's stdin */
+  input?: string;
+  cwd?: string;
+  /** do not log each output line (stdout is still returned) */
+  quiet?: boolean;
+  /** don't throw on a non-zero exit; look at `exitCode` */
+  reject?: boolean;
+  /** attach the terminal (for interactive shells) */
+  interactive?: boolean;
+  /** raw output chunks as they arrive (progress meters that redraw with \r) */
+  onOutput?: (chunk: string) => void;
+}
+
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs commands on the host or inside the target chroot. */
+export interface CommandRunner {
+  /** Run a program with arguments (no shell). */
+  run(file: string, args?: readonly string[], options?: RunOptions): Promise<RunResult>;
+  /** Run a `sh -c` script. */
+  sh(script: string, options?: RunOptions): Promise<RunResult>;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+  /** a logger whose lines carry this element/scope */
+  child(scope: string): Logger;
+}
+
+/** Per-build store for data elements share (keys are namespaced by convention: `element:key`). */
+export interface StateStore {
+  get<T>(key: string): T | undefined;
+  set<T>(key: string, value: T): void;
+  has(key: string): boolean;
+}
+
+/** dib's cache directory. */
+export interface Cache {
+  /** the cache root (`~/.cache/dib`) */
+  readonly dir: string;
+  /** absolute path below the cache root, created as a directory when `mkdir` */
+  path(...parts: string[]): string;
+  /** run `fn` holding an exclusive lock named `name` (shared between concurrent builds) */
+  withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /** true when the build may not download (`--offline`) */
+  readonly offline: boolean;
+}
+
+/** Work-dir paths of a build, as DIB names them. */
+export interface BuildPaths {
+  /** TMP_BUILD_DIR */
+  buildDir: string;
+  /** TMP_HOOKS_PATH: merged hooks tree of directory elements */
+  hooksDir: string;
+  /** TMP_MOUNT_PATH / TARGET_ROOT: the image tree */
+  targetRoot: string;
+  /** TMP_IMAGE_DIR: where the raw image and filesystems are assembled */
+  imageDir: string;
+  /** absolute output base name (IMAGE_NAME) */
+  outputBase: string;
+}
+
+/** Releases registered resources in reverse order, on success, failure or signal. */
+export interface CleanupStack {
+  /** register an undo action; returns a function that runs it early (and unregisters it) */
+  push(label: string, fn: () => Promise<void> | void): () => Promise<void>;
+}
