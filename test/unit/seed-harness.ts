@@ -24,6 +24,7 @@ import type {
   StateStore,
 } from '@dib/core';
 import { mkdirSync } from 'node:fs';
+import { DirCache } from '@dib/core/internal/cache/cache.js';
 
 export interface LogLine {
   level: string;
@@ -137,16 +138,7 @@ export async function createHarness(opts: HarnessOptions): Promise<Harness> {
     set: (k, v) => void state.set(k, v),
     has: (k) => state.has(k),
   };
-  const cache: Cache = {
-    dir: config.cacheDir,
-    path: (...parts) => {
-      const p = join(config.cacheDir, ...parts);
-      mkdirSync(p, { recursive: true });
-      return p;
-    },
-    withLock: (_n, fn) => fn(),
-    offline: false,
-  };
+  const cache: Cache = new DirCache(config.cacheDir, false);
   const log = captureLogger(logs);
   const build: Build = {
     hooks,
