@@ -25,6 +25,7 @@ export type {
   TapInfo,
   TapOptions,
 } from './contract/build.js';
+export type { CacheEntryManifest, TreeStore, TreeStoreOptions } from './vocabulary.js';
 export { DibError, isDibError, toDibError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { createHostRunner, createChrootRunner, commandLine } from './chroot/run.js';

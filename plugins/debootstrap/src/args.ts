@@ -29,11 +29,13 @@ export function mmdebstrapArchiveHooks(dir: string): string[] {
     `mkdir -p ${inside}/partial && for f in ${d}/*.deb; do [ -f "$f" ] || continue; ` +
     `ln -f "$f" ${inside}/ 2>/dev/null || cp -p "$f" ${inside}/; done`;
   // Keep what was downloaded: each new .deb is written under a temporary name, then renamed,
-  // so a concurrent reader never sees half a file.
+  // so a concurrent reader never sees half a file. A copy that fails (the cache full or
+  // read-only) removes its temporary file and stops: the bootstrap goes on, uncached.
   const syncOut =
-    `mkdir -p ${d} && for f in ${inside}/*.deb; do [ -f "$f" ] || continue; b=$(basename "$f"); ` +
+    `mkdir -p ${d} 2>/dev/null; for f in ${inside}/*.deb; do [ -f "$f" ] || continue; b=$(basename "$f"); ` +
     `[ -e ${d}/"$b" ] && continue; ` +
-    `{ ln -f "$f" ${d}/."$b".tmp$$ 2>/dev/null || cp -p "$f" ${d}/."$b".tmp$$; } && mv -f ${d}/."$b".tmp$$ ${d}/"$b"; done`;
+    `if { ln -f "$f" ${d}/."$b".dib-tmp-$$ 2>/dev/null || cp -p "$f" ${d}/."$b".dib-tmp-$$; } && mv -f ${d}/."$b".dib-tmp-$$ ${d}/"$b"; then :; else rm -f ${d}/."$b".dib-tmp-$$; ` +
+    `echo "dib: could not keep $b in the apt cache ${d.replace(/"/g, '')} (full or read-only?): the rest is not cached" >&2; break; fi; done; true`;
   return ['--skip=essential/unlink', `--setup-hook=${syncIn}`, `--customize-hook=${syncOut}`];
 }
 
