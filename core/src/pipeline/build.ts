@@ -62,7 +62,7 @@ export class DibBuild implements Build {
   ) {
     this.log = new EventLogger(bus, undefined, () => this.currentPhase);
     this.cleanup = new Cleanup(this.log);
-    this.cache = new DirCache(config.cacheDir, config.offline, this.log);
+    this.cache = new DirCache(config.cacheDir, config.offline, this.log, signal);
     this.env = buildEnvironment({ config, elements, envOrder, argv });
     this.paths = { buildDir: '', hooksDir: '', targetRoot: '', imageDir: '', outputBase: config.name };
     this.hooks = createPhaseHooks({
