@@ -30,7 +30,7 @@ export { DibError, isDibError, toDibError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { createHostRunner, createChrootRunner, commandLine } from './chroot/run.js';
 export { silentLogger } from './log/logger.js';
-export { writeOutputs, requiredHostTools } from './output/index.js';
+export { writeOutputs, requiredHostTools, stageOutput, isDibTempOutput, sweepStaleOutputs } from './output/index.js';
 export type { OutputFile, WriteOutputsOptions } from './output/index.js';
 export { bootImage } from './boot/index.js';
 export type { BootOptions, BootResult } from './boot/index.js';

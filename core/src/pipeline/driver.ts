@@ -14,6 +14,7 @@ import { assertRootDeployed, finaliseBase, swapInResolvConf } from './finalise-b
 import { planBuildLayout, planDisk, writeImages, type WrittenOutput } from './finish.js';
 import { PHASES, type PhaseName } from '../contract/phases.js';
 import { writeReport } from './report.js';
+import { OUTPUT_SET_KEY, OutputSet } from '../output/set.js';
 import { breakpointRunner, type Breakpoints } from './breakpoints.js';
 import { enterLegacyPhase, prepareLegacy } from '../dib-elements/driver.js';
 
@@ -49,6 +50,9 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
   bus.emit({ type: 'build-start', time: now(), name: build.config.name, elements: build.elements.map((e) => e.name), types: build.config.types });
   let error: DibError | undefined;
   let mounts: ChrootMounts | undefined;
+  // every output, <name>.d included, is staged and put in place together at the very end
+  const outputSet = new OutputSet(log, path.dirname(build.config.name));
+  build.state.set(OUTPUT_SET_KEY, outputSet);
   try {
     await planBuildLayout(build); // a bad block-device config fails here, before any work
     await build.makeWorkDir();
@@ -133,7 +137,16 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
     } catch (e) {
       log.warn(`could not write the build report: ${(e as Error).message}`);
     }
+    try {
+      await outputSet.commit();
+      for (const o of outputs) bus.emit({ type: 'output', time: now(), path: o.path, format: o.format, bytes: o.bytes, sha256: o.sha256 });
+    } catch (e) {
+      error = toDibError(e);
+      Object.assign(result, { ok: false, error, report: undefined });
+    }
   }
+  // a failed or interrupted build: the previous outputs stay as they were
+  if (error) await outputSet.discard().catch((e) => log.warn(`could not remove staged outputs: ${(e as Error).message}`));
   bus.emit({ type: 'result', time: now(), ok: !error, seconds, ...(error ? { error: { code: error.code, message: error.message, hint: error.hint } } : {}) });
   return result;
 }

@@ -3,6 +3,14 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import type { DibBuild } from './build.js';
 import type { BuildResult } from './driver.js';
+import { stageOutput } from '../output/set.js';
+
+/** The user who ran sudo owns `<name>.d` (DIB's manifests copy does the same). */
+export function ownerOf(): { owner?: { uid: number; gid: number } } {
+  const uid = Number(process.env.SUDO_UID);
+  const gid = Number(process.env.SUDO_GID);
+  return process.getuid?.() === 0 && Number.isInteger(uid) && Number.isInteger(gid) && process.env.SUDO_UID ? { owner: { uid, gid } } : {};
+}
 
 export interface BuildReport {
   name: string;
@@ -18,6 +26,7 @@ export function reportDir(build: DibBuild): string {
   return `${build.config.name}.d`;
 }
 
+/** Write the report into the build's output set (committed with the images), 0600 in a 0700 dir. */
 export async function writeReport(build: DibBuild, result: BuildResult): Promise<string> {
   const report: BuildReport = {
     name: build.config.name,
@@ -32,11 +41,9 @@ export async function writeReport(build: DibBuild, result: BuildResult): Promise
     })),
     outputs: result.outputs.map((o) => ({ path: o.path, format: o.format, bytes: o.bytes, sha256: o.sha256 })),
   };
-  const dir = reportDir(build);
-  await fs.ensureDir(dir);
-  const file = path.join(dir, 'build-report.json');
-  const tmp = `${file}.tmp-${process.pid}`;
-  await fs.writeFile(tmp, JSON.stringify(report, null, 2) + '\n');
-  await fs.rename(tmp, file);
+  const file = path.join(reportDir(build), 'build-report.json');
+  const staged = await stageOutput(build, file, { parentMode: 0o700, ...ownerOf() });
+  await fs.writeFile(staged, JSON.stringify(report, null, 2) + '\n', { mode: 0o600 });
+  await fs.chmod(staged, 0o600);
   return file;
 }
