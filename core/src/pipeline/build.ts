@@ -18,6 +18,7 @@ import { buildEnvironment } from './environment.js';
 import { createPhaseHooks, listTaps } from './hooks.js';
 import type { PhaseName } from '../contract/phases.js';
 import { MapState } from './state.js';
+import { secretMasker } from '../util/secrets.js';
 import { removeTree } from '../chroot/mounts.js';
 import type { Build, PhaseContext, PhaseHooks, TapInfo } from '../contract/build.js';
 import type { BuildPaths, Logger } from '../vocabulary.js';
@@ -64,6 +65,8 @@ export class DibBuild implements Build {
     this.cleanup = new Cleanup(this.log);
     this.cache = new DirCache(config.cacheDir, config.offline, this.log, signal);
     this.env = buildEnvironment({ config, elements, envOrder, argv });
+    // nothing the build records shows a secret's value (the log, the log file, --json)
+    bus.addMask(secretMasker(this.env, process.env));
     this.paths = { buildDir: '', hooksDir: '', targetRoot: '', imageDir: '', outputBase: config.name };
     this.hooks = createPhaseHooks({
       currentElement: () => this.applying,

@@ -145,6 +145,15 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
       Object.assign(result, { ok: false, error, report: undefined });
     }
   }
+  if (error) {
+    // the error is printed and recorded: a failed script's last lines may show a secret
+    const e = error;
+    const masked = { message: bus.mask(e.message), hint: e.hint === undefined ? undefined : bus.mask(e.hint), details: e.details.map((d) => bus.mask(d)) };
+    if (masked.message !== e.message || masked.hint !== e.hint || masked.details.some((d, i) => d !== e.details[i])) {
+      error = new DibError(e.code, masked.message, { hint: masked.hint, details: masked.details, exitCode: e.exitCode });
+      result.error = error;
+    }
+  }
   // a failed or interrupted build: the previous outputs stay as they were
   if (error) await outputSet.discard().catch((e) => log.warn(`could not remove staged outputs: ${(e as Error).message}`));
   bus.emit({ type: 'result', time: now(), ok: !error, seconds, ...(error ? { error: { code: error.code, message: error.message, hint: error.hint } } : {}) });

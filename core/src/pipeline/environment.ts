@@ -6,11 +6,13 @@
 import path from 'node:path';
 import type { ResolvedConfig } from '../config/schema.js';
 import { DibError } from '../errors.js';
+import { redactAssignments, redactEnv, secretMasker, secretPatterns } from '../util/secrets.js';
 import type { ResolvedElement } from '../contract/element.js';
 import type { Env } from '../vocabulary.js';
 
-/** `DIB_ENV` as DIB records it: a `declare -x` line per DIB_* variable, sorted. */
-export function dibEnvDump(env: Readonly<Env>): string {
+/** `DIB_ENV` as DIB records it: a `declare -x` line per DIB_* variable, sorted; secrets redacted. */
+export function dibEnvDump(rawEnv: Readonly<Env>): string {
+  const env = redactEnv(rawEnv);
   return Object.keys(env)
     .filter((k) => k.startsWith('DIB_') && k !== 'DIB_ENV' && k !== 'DIB_ARGS')
     .sort()
@@ -72,5 +74,7 @@ export function buildEnvironment({ config, elements, envOrder, argv }: EnvInputs
     for (const [k, v] of Object.entries(e)) if (env[k] === undefined) env[k] = String(v);
   }
   env.DIB_ENV = dibEnvDump(env);
+  // DIB_ARGS is recorded (dib_arguments): `-e NAME=secret` must not be
+  env.DIB_ARGS = secretMasker(env, process.env)(redactAssignments(env.DIB_ARGS ?? '', secretPatterns(env)));
   return env;
 }
