@@ -13,6 +13,11 @@ export interface CommandOptions {
    * debootstrap gets it as --cache-dir.
    */
   aptArchiveDir?: string;
+  /**
+   * a file listing the names of the archive's .deb files that were verified against a signed
+   * index: mmdebstrap takes only those in (apt would take a same-size corrupt one unchecked)
+   */
+  verifiedList?: string;
 }
 
 function shq(s: string): string {
@@ -20,14 +25,15 @@ function shq(s: string): string {
 }
 
 /** mmdebstrap hooks that reuse and fill the shared apt archive. */
-export function mmdebstrapArchiveHooks(dir: string): string[] {
+export function mmdebstrapArchiveHooks(dir: string, verifiedList?: string): string[] {
   const d = shq(dir);
   const inside = '"$1"/var/cache/apt/archives';
-  // Reuse: hard links when the cache and the target share a filesystem, else copies. apt
-  // checks every file against the signed index, so a stale or foreign .deb is never used.
-  const syncIn =
-    `mkdir -p ${inside}/partial && for f in ${d}/*.deb; do [ -f "$f" ] || continue; ` +
-    `ln -f "$f" ${inside}/ 2>/dev/null || cp -p "$f" ${inside}/; done`;
+  // Reuse: hard links when the cache and the target share a filesystem, else copies; only the
+  // files verified against a signed index (apt takes a file of the right size unchecked), all
+  // of them when no list is given.
+  const syncIn = verifiedList
+    ? `mkdir -p ${inside}/partial && while read -r b; do f=${d}/"$b"; [ -f "$f" ] || continue; ` + `ln -f "$f" ${inside}/ 2>/dev/null || cp -p "$f" ${inside}/; done < ${shq(verifiedList)}`
+    : `mkdir -p ${inside}/partial && for f in ${d}/*.deb; do [ -f "$f" ] || continue; ` + `ln -f "$f" ${inside}/ 2>/dev/null || cp -p "$f" ${inside}/; done`;
   // Keep what was downloaded: each new .deb is written under a temporary name, then renamed,
   // so a concurrent reader never sees half a file. A copy that fails (the cache full or
   // read-only) removes its temporary file and stops: the bootstrap goes on, uncached.
@@ -65,7 +71,7 @@ export function bootstrapCommand(s: BootstrapSettings, target: string, opts: Com
       // keep the package lists: an --offline build can still install from the apt cache,
       // and the next `apt-get update` only has to fetch what changed
       '--skip=cleanup/apt/lists',
-      ...(opts.aptArchiveDir ? mmdebstrapArchiveHooks(opts.aptArchiveDir) : []),
+      ...(opts.aptArchiveDir ? mmdebstrapArchiveHooks(opts.aptArchiveDir, opts.verifiedList) : []),
       ...s.mmdebstrapArgs,
       s.release,
       target,

@@ -8,6 +8,7 @@ import { existsSync, promises as fs, statSync } from 'node:fs';
 import path from 'node:path';
 import { DibError, type Cache, type CacheEntryManifest, type CommandRunner, type Env, type Logger } from '@dib/core';
 import { bootstrapCommand } from './args.js';
+import { verifiedArchiveFiles, verifyAptArchive } from '@dib/element-dpkg';
 import { rootCacheInputs, rootCacheKey, type RootCacheInputs } from './cachekey.js';
 import { digestKeyring, isEmptyDir, onPathSync } from './fsutil.js';
 import { DEFAULT_KEYRINGS, resolveBootstrapSettings, type BootstrapSettings, type BootstrapTool } from './settings.js';
@@ -116,12 +117,24 @@ export async function bootstrapRoot(opts: BootstrapOptions): Promise<BootstrapRe
         hint: settings.cache ? 'run the same build once online to fill the cache' : 'unset DIB_DEBOOTSTRAP_CACHE=0 and run the build once online to fill the cache',
       });
     }
-    const plan = bootstrapCommand(settings, dir, aptArchiveDir ? { aptArchiveDir } : {});
+    // mmdebstrap takes in only archive files verified against a signed index
+    const verifiedList = aptArchiveDir && settings.tool === 'mmdebstrap' ? `${dir}.verified-debs` : undefined;
+    if (verifiedList) await fs.writeFile(verifiedList, (await verifiedArchiveFiles(aptArchiveDir!)).map((n) => `${n}\n`).join(''));
+    const plan = bootstrapCommand(settings, dir, aptArchiveDir ? { aptArchiveDir, ...(verifiedList ? { verifiedList } : {}) } : {});
     log.info(`bootstrapping ${what} with ${plan.file} from ${settings.mirror}`);
     const t = performance.now();
-    await host.run(plan.file, plan.args, { env: runEnv });
+    try {
+      await host.run(plan.file, plan.args, { env: runEnv });
+    } finally {
+      if (verifiedList) await fs.rm(verifiedList, { force: true });
+    }
     timings.bootstrap = secondsSince(t);
     log.info(`${plan.file} took ${timings.bootstrap}s`);
+    // what it downloaded into the archive, checked against the index it fetched (kept lists)
+    if (aptArchiveDir) {
+      const check = await cache.withLock(`apt-archives-${settings.distro}`, () => verifyAptArchive(aptArchiveDir!, path.join(dir, 'var/lib/apt/lists'), log));
+      log.debug(`apt archive: ${check.checked} packages match the signed index, ${check.removed.length} removed`);
+    }
   };
 
   /** bootstrap into the target, or into a sibling staging dir when the target is not empty */
