@@ -75,6 +75,10 @@ test.serial('the default image builds, and its disk holds what DIB would put the
   ]) {
     t.false(list.has(diversion), `${diversion} must not ship`);
   }
+  // no host data: the build host's resolv.conf and hostname (mmdebstrap copies them) do not ship
+  const hostResolv = await fs.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+  if (list.has('./etc/resolv.conf')) t.not(await tarFile(tar, './etc/resolv.conf').catch(() => ''), hostResolv.trimEnd(), "the image's resolv.conf is not the build host's");
+  t.is((await tarFile(tar, './etc/hostname')).trim(), 'debian');
   t.true(list.has('./boot/efi/EFI/BOOT/BOOTX64.EFI'));
   t.true(list.has('./etc/systemd/system/systemd-networkd-wait-online.service.d/10-dib-any.conf'));
   const ssd = await tarFile(tar, './usr/sbin/start-stop-daemon').catch(() => tarFile(tar, './sbin/start-stop-daemon'));
@@ -82,6 +86,10 @@ test.serial('the default image builds, and its disk holds what DIB would put the
   // the manifests and the build report next to the image
   t.true(await fs.pathExists(`${base}.d/dib-manifests/dib-manifest-dpkg-debian`));
   const report = await fs.readJson(`${base}.d/build-report.json`);
+  // <name>.d holds the build's environment: its owner's only
+  t.is((await fs.stat(`${base}.d`)).mode & 0o777, 0o700);
+  t.is((await fs.stat(`${base}.d/build-report.json`)).mode & 0o777, 0o600);
+  t.is((await fs.stat(`${base}.d/dib-manifests/dib_environment`)).mode & 0o777, 0o600);
   t.true(report.outputs.some((o: { format: string }) => o.format === 'qcow2'));
 });
 

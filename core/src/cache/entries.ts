@@ -213,10 +213,12 @@ export class EntryStore {
       try {
         await fs.mkdir(this.dir, { recursive: true });
         await this.sweepTemps(key);
+        const t0 = performance.now();
         await produce(tmp);
         const { sha256, bytes } = await hashFile(tmp, { signal: this.host.signal });
+        const writeSeconds = Math.round((performance.now() - t0) / 100) / 10;
         const file = `${key}.${opts.ext}`;
-        const manifest: EntryManifest = { format: ENTRY_FORMAT, kind: this.kind, key, file, bytes, sha256, created: new Date().toISOString(), inputs: opts.inputs, ...(opts.meta ? { meta: opts.meta } : {}) };
+        const manifest: EntryManifest = { format: ENTRY_FORMAT, kind: this.kind, key, file, bytes, sha256, created: new Date().toISOString(), inputs: opts.inputs, meta: { ...opts.meta, writeSeconds } };
         await fs.writeFile(tmpManifest, JSON.stringify(manifest, null, 1) + '\n', { flag: 'wx' });
         await withFileLock(
           this.lockFiles(key).entry,

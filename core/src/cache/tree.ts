@@ -87,7 +87,6 @@ export class TreeCache implements TreeStore {
 
   private storeTree(key: string, dir: string, opts: TreeStoreOptions, makeLockHeld: boolean): Promise<EntryManifest | undefined> {
     const zstd = zstdInstalled();
-    const t0 = performance.now();
     return this.entries.put(
       key,
       async (tmp) => {
@@ -106,7 +105,7 @@ export class TreeCache implements TreeStore {
           { quiet: true },
         );
       },
-      { ext: zstd ? 'tar.zst' : 'tar', inputs: opts.inputs, meta: { ...opts.meta, compression: zstd ? 'zstd' : 'none', packSeconds: secondsSince(t0) }, makeLockHeld },
+      { ext: zstd ? 'tar.zst' : 'tar', inputs: opts.inputs, meta: { ...opts.meta, compression: zstd ? 'zstd' : 'none' }, makeLockHeld },
     );
   }
 

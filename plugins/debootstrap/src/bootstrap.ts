@@ -213,7 +213,7 @@ export async function bootstrapRoot(opts: BootstrapOptions): Promise<BootstrapRe
     },
   );
   if (!made.hit && made.manifest) {
-    timings.pack = Number(made.manifest.meta?.packSeconds ?? 0);
+    timings.pack = Number(made.manifest.meta?.writeSeconds ?? 0);
     log.info(`cached root as ${made.manifest.file} (${timings.pack}s)`);
   }
   return finish({ hit: made.hit, ...(made.manifest ? { tarball: tarballOf(made.manifest.file) } : {}) });
