@@ -92,7 +92,9 @@ export async function diagnose(build: DibBuild | undefined, opts: DoctorOptions 
  * Returns warnings (low disk space, a read-only cache, an unreachable mirror) for the log.
  */
 export async function preflight(build: DibBuild, opts: { pathEnv?: string; network?: boolean; fetchImpl?: typeof fetch } = {}): Promise<string[]> {
-  const layout = await buildLayout(build);
+  // a bad block-device config is E_BLOCK_DEVICE_CONFIG here, before anything is made
+  const { planBuildLayout } = await import('../pipeline/finish.js');
+  const layout = await planBuildLayout(build);
   const tools = checkTools(collectHostTools({ elements: build.elements, env: build.env, types: build.config.types, layout }), opts.pathEnv);
   const missing = tools.filter((t) => !t.found);
   if (missing.length) throw missingToolsError(missing);

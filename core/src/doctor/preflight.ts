@@ -40,14 +40,16 @@ function describeErrno(code: string): string {
 }
 
 /**
- * Make `dir` (mkdir -p) and write and remove a probe file in it. Returns the problem in words,
- * or undefined when the directory is usable.
+ * Can `dir` be made (mkdir -p) and written? A probe file is written and removed, and what the
+ * check made is removed again (the build makes it when it needs it). Returns the problem in
+ * words, or undefined when the directory is usable.
  */
 export async function directoryProblem(dir: string): Promise<string | undefined> {
   const st = await fs.stat(dir).catch(() => undefined);
   if (st && !st.isDirectory()) return describeErrno('ENOTDIR');
+  let made: string | undefined;
   try {
-    await fs.mkdir(dir, { recursive: true });
+    made = await fs.mkdir(dir, { recursive: true });
   } catch (e) {
     return describeErrno(errnoOf(e));
   }
@@ -58,8 +60,17 @@ export async function directoryProblem(dir: string): Promise<string | undefined>
     return describeErrno(errnoOf(e));
   } finally {
     await fs.rm(probe, { force: true }).catch(() => undefined);
+    if (made) await removeMade(made, dir);
   }
   return undefined;
+}
+
+/** rmdir `dir` and its parents up to `top` (what one mkdir -p made), if still empty. */
+async function removeMade(top: string, dir: string): Promise<void> {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (!(await fs.rmdir(d).then(() => true, () => false))) return;
+    if (d === path.resolve(top) || path.dirname(d) === d) return;
+  }
 }
 
 /** The output dir (of `-o NAME`) and `<name>.d` can be written. */
@@ -104,7 +115,7 @@ export const FILESYSTEM_MAX_BYTES: Readonly<Record<string, number>> = {
 
 /** Can the filesystem holding `dir` hold one (sparse) file of `bytes`? Probed with ftruncate. */
 async function fileSizeProblem(dir: string, bytes: number): Promise<string | undefined> {
-  await fs.mkdir(dir, { recursive: true }).catch(() => undefined);
+  const made = await fs.mkdir(dir, { recursive: true }).catch(() => undefined);
   const probe = path.join(dir, `.dib-size-probe.dib-tmp-${randomBytes(4).toString('hex')}`);
   let handle: fs.FileHandle | undefined;
   try {
@@ -117,6 +128,7 @@ async function fileSizeProblem(dir: string, bytes: number): Promise<string | und
   } finally {
     await handle?.close().catch(() => undefined);
     await fs.rm(probe, { force: true }).catch(() => undefined);
+    if (made) await removeMade(made, dir);
   }
 }
 
