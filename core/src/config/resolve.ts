@@ -113,7 +113,7 @@ export async function resolveConfigDetailed(opts: ResolveOptions): Promise<Resol
     const segs = kind === 'env' ? [name] : ['env', name];
     const r = checkValue(s, value, { where, segs, fix: kind === 'env' ? `export ${name}=${exampleText(s.example)} (or unset it)` : `write env: { ${name}: '${exampleText(s.example)}' }` });
     problems.push(...r.problems);
-    if (r.ok) add(key, { value: r.value, source: { kind, label: kind === 'env' ? name : `${where} env.${name}` }, dir });
+    if (r.ok) add(key, { value: r.value, source: { kind, label: kind === 'env' ? (s.env.read ? 'environment' : name) : `${where} env.${name}` }, dir });
   };
   const settings = Object.entries(SETTINGS) as Array<[string, SettingSpec]>;
   for (const [key, s] of settings) envValue(s, key, penv, 'env', 'environment', opts.cwd);
