@@ -57,8 +57,8 @@ function inodeRatio(fs: LayoutFilesystem): number {
   return Number.isFinite(v) && v >= 1024 ? v : 4096;
 }
 
-/** The least size a filesystem of this type holding `content` bytes needs. */
-export function minimumFsSize(fs: LayoutFilesystem, content: number): number {
+/** The least size a filesystem of this type holding `content` bytes (and `free` bytes free) needs. */
+export function minimumFsSize(fs: LayoutFilesystem, content: number, free = 0): number {
   switch (fs.type) {
     case 'ext2':
     case 'ext3':
@@ -67,10 +67,10 @@ export function minimumFsSize(fs: LayoutFilesystem, content: number): number {
       // mke2fs refuses a journal of half the filesystem or more.
       const usable = 1 - 256 / inodeRatio(fs);
       const j = journalMiB(fs) * MiB;
-      return alignUp(Math.max((content * 1.08 + j + 4 * MiB) / usable, 2 * j + 8 * MiB), MiB);
+      return alignUp(Math.max((content * 1.08 + free + j + 4 * MiB) / usable, 2 * j + 8 * MiB), MiB);
     }
     case 'vfat':
-      return Math.max(alignUp(content * 1.08 + MiB, MiB), 2 * MiB);
+      return Math.max(alignUp(content * 1.08 + free + MiB, MiB), 2 * MiB);
     case 'swap':
       return MiB;
   }
@@ -148,7 +148,7 @@ function unitOf(layout: DiskLayout): number {
 /** The size of a filesystem sized from its content: headroom, or `extra` free space for the root. */
 function autoFsSize(fs: LayoutFilesystem, c: number, extra: number | undefined): number {
   if (extra === undefined || fs.mountPoint !== '/') return suggestedFsSize(fs, c);
-  return alignUp(minimumFsSize(fs, c) + extra, MiB);
+  return minimumFsSize(fs, c, extra);
 }
 
 function autoGeometry(layout: DiskLayout, content: ReadonlyMap<string, number>, extra?: number): DiskGeometry {
