@@ -43,7 +43,12 @@ export function usage(): string {
 
 /** `dib help [COMMAND]`. */
 export async function helpCommand(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv.filter((a) => a !== '--help' && a !== '-h');
+  const { formatHelp } = await import('./help.js');
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(formatHelp(commandSpec('help')!) + '\n');
+    return 0;
+  }
+  const [name, ...rest] = argv;
   if (name === undefined) {
     process.stdout.write(usage() + '\n');
     return 0;
@@ -55,7 +60,6 @@ export async function helpCommand(argv: string[]): Promise<number> {
     const { didYouMean } = await import('../util/suggest.js');
     throw new DibError('E_USAGE', `unknown command '${name}'${didYouMean(name, COMMANDS.map((c) => c.name))}`, { hint: "run 'dib help' for the list of commands" });
   }
-  const { formatHelp } = await import('./help.js');
   process.stdout.write(formatHelp(spec) + '\n');
   return 0;
 }
