@@ -107,7 +107,7 @@ export interface SettingSpec<S extends v.GenericSchema = v.GenericSchema, R = un
   /** required in `DibConfig` (the type), though it may come from the command line instead */
   required?: boolean;
   /** checks beyond the schema, with their own key paths (the block-device rules) */
-  refine?(value: v.InferOutput<S>): RefineProblem | undefined;
+  refine?(value: v.InferOutput<S>): RefineProblem | RefineProblem[] | undefined;
   /** JSON Schema to ship instead of the one derived from `schema` */
   jsonSchema?: Record<string, unknown>;
   /** the resolved value is a byte count (for display) */
@@ -266,15 +266,15 @@ export const SETTINGS = {
     merge: 'append',
   }),
   env: setting({
-    schema: v.pipe(
-      v.record(v.string(), v.string('must be a string (quote numbers: "1")'), 'must be a map of NAME: "value" strings'),
-      v.rawCheck(({ dataset, addIssue }) => {
-        if (!dataset.typed) return;
-        for (const k of Object.keys(dataset.value)) {
-          if (!ENV_NAME.test(k)) addIssue({ message: `'${k}' is not a valid variable name (letters, digits and _, not starting with a digit)`, path: [{ type: 'object', origin: 'key', input: dataset.value, key: k, value: dataset.value[k] }] });
-        }
-      }),
-    ),
+    schema: v.record(v.string(), v.string('must be a string (quote numbers: "1")'), 'must be a map of NAME: "value" strings'),
+    refine: (value) =>
+      Object.keys(value)
+        .filter((k) => !ENV_NAME.test(k))
+        .map((k) => ({
+          path: `.${k}`,
+          message: `'${k}' is not a valid variable name (letters, digits and _, not starting with a digit)`,
+          fix: `rename it${/^[0-9]/.test(k) ? ` (e.g. DIB_${k.replace(/[^A-Za-z0-9_]/g, '_')})` : `: ${k.replace(/[^A-Za-z0-9_]/g, '_')}`}`,
+        })),
     doc: 'build variables (`DIB_*` and others), as if exported before disk-image-create',
     type: '`Record<string, string>`',
     default: {},

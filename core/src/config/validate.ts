@@ -99,11 +99,12 @@ export function checkValue(s: SettingSpec, value: unknown, label: ValueLabel): {
     return { ok: false, value, problems };
   }
   const refined = s.refine?.(r.output as never);
-  if (refined) {
-    const sub = refined.path ? refined.path.split(/\.|(?=\[)/).filter(Boolean).map((x) => (/^\[\d+\]$/.test(x) ? Number(x.slice(1, -1)) : x)) : [];
-    at(sub, refined.code ?? 'E_CONFIG_VALUE', refined.message, refined.fix);
-    return { ok: false, value, problems };
+  const list = refined === undefined ? [] : Array.isArray(refined) ? refined : [refined];
+  for (const p of list) {
+    const sub = p.path ? p.path.split(/\.|(?=\[)/).filter(Boolean).map((x) => (/^\[\d+\]$/.test(x) ? Number(x.slice(1, -1)) : x)) : [];
+    at(sub, p.code ?? 'E_CONFIG_VALUE', p.message, p.fix);
   }
+  if (list.length) return { ok: false, value, problems };
   return { ok: true, value: r.output, problems };
 }
 
