@@ -39,6 +39,8 @@ export interface CreateBuildOptions {
   /** plan only: no work dir is made and nothing will run */
   planOnly?: boolean;
   signal?: AbortSignal;
+  /** false: no operating-system element needed (a build made to ask an element's hooks) */
+  requireOs?: boolean;
 }
 
 /** The runners of a phase (made by the driver for the phase environment), bound to each tap's logger. */
@@ -227,7 +229,7 @@ export async function createBuild(opts: CreateBuildOptions): Promise<DibBuild> {
   const { config } = opts;
   const resolver = new ElementResolver({ baseDir: config.baseDir, elementsPath: config.elementsPath });
   const requested = withImplicitElements(config.elements, { arch: config.arch, skipBase: config.skipBase });
-  const expansion = await expandElements(requested, { resolve: (n) => resolver.resolve(n) });
+  const expansion = await expandElements(requested, { resolve: (n) => resolver.resolve(n), requireOs: opts.requireOs });
   const build = new DibBuild(
     config,
     expansion.elements,
