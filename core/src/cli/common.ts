@@ -16,6 +16,15 @@ export async function planBuild(config: ResolvedConfig, argv: string[] = []): Pr
   return createBuild({ config, argv, planOnly: true, bus: new EventBus() });
 }
 
+/**
+ * A planned build of just `elements` (and their deps), no base, no operating system: for
+ * commands that ask an element's answer to a core hook (`dib pkg-map`, `dib packages`).
+ */
+export async function elementsBuild(elements: string[], configPath?: string): Promise<DibBuild> {
+  const config = await loadConfig({ configPath, overrides: { elements, skipBase: true } });
+  return createBuild({ config, planOnly: true, requireOs: false, bus: new EventBus() });
+}
+
 /** The PATH a cleared environment gets (the one DIB's chroot scripts get). */
 export const STANDARD_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 

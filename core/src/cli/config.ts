@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { ResolvedDetails, ValueSource } from '../config/resolve.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { SETTINGS, type SettingSpec } from '../config/settings.js';
-import { formatBytes } from '../disk/size.js';
+import { formatBytes } from '../util/bytes.js';
 import { expandElements, withImplicitElements } from '../elements/expand.js';
 import { ElementResolver } from '../elements/resolve.js';
 import { toDibError } from '../errors.js';

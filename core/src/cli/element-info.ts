@@ -1,13 +1,11 @@
-/** `dib element-info`: DIB's element-info (reference §3.4). */
+/** `dib element-info`: DIB's element-info (docs/dib-behaviour.md#element-info). */
+import { shellQuote } from '../util/shell.js';
 import { loadCommandConfig, prepareCommand } from './common.js';
 import { ElementResolver } from '../elements/resolve.js';
 import { expandElements } from '../elements/expand.js';
 import { imageElementYaml } from '../pipeline/environment.js';
 import type { ResolvedElement } from '../contract/element.js';
 
-function shq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 export function formatElementEnv(elements: readonly ResolvedElement[]): string {
   const names = elements.map((e) => e.name).join(' ');
@@ -16,8 +14,8 @@ export function formatElementEnv(elements: readonly ResolvedElement[]): string {
     .map((e) => `[${e.name}]=${e.dir}`)
     .join(' ');
   return [
-    `export IMAGE_ELEMENT=${shq(names)}`,
-    `export IMAGE_ELEMENT_YAML=${shq(imageElementYaml(elements) + '\n')}`,
+    `export IMAGE_ELEMENT=${shellQuote(names)}`,
+    `export IMAGE_ELEMENT_YAML=${shellQuote(imageElementYaml(elements) + '\n')}`,
     `function get_image_element_array {`,
     `  echo "${arr}"`,
     `};`,
