@@ -93,7 +93,11 @@ function show(key: string, value: unknown): string {
 
 export function formatConfigReport(r: ConfigReport): string[] {
   const out: string[] = [`config file: ${r.file ?? 'none (command line, environment and defaults only)'}`, ''];
-  const rows = Object.entries(r.settings).map(([k, v]) => [k, show(k, v.value), v.from.length ? v.from.join(' + ') : 'unset']);
+  const unset = (k: string) => {
+    const d = (SETTINGS as Record<string, SettingSpec>)[k]?.defaultText;
+    return d && !d.startsWith('—') ? `unset: ${d.replace(/`/g, '')}` : 'unset';
+  };
+  const rows = Object.entries(r.settings).map(([k, v]) => [k, show(k, v.value), v.from.length ? v.from.join(' + ') : unset(k)]);
   const w0 = Math.max(7, ...rows.map((x) => x[0]!.length));
   const w1 = Math.min(60, Math.max(5, ...rows.map((x) => x[1]!.length)));
   out.push(`${'setting'.padEnd(w0)}  ${'value'.padEnd(w1)}  from`);

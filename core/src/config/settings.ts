@@ -406,7 +406,8 @@ export const SETTINGS = {
     env: { name: 'DIB_DEFAULT_INSTALLTYPE' },
   }),
   blockDevice: setting({
-    schema: v.array(v.record(v.string(), v.record(v.string(), v.unknown())), 'must be a list of single-key maps, as DIB block-device YAML'),
+    // the rules are disk/config's parser's (refine below); the schema only gives the type
+    schema: v.custom<BlockDeviceConfig>(() => true),
     doc: 'block-device layout in DIB’s schema; overrides the elements’ default layout',
     type: 'DIB block-device YAML as an array',
     defaultText: 'the block-device element’s',
