@@ -27,7 +27,7 @@ test('every command has --help in one style, the same as dib help CMD; -V and --
   }
   const build = (await dib(['build', '-h'])).stdout;
   for (const f of ['-t, --type TYPES', '-o, --output NAME', '-a, --arch ARCH', '-x, --trace', '-n, --skip-base', '-p, --packages PKGS', '-u, --uncompressed', '--mkfs-options OPTS', '-c, --clear-env']) t.true(build.includes(f), f);
-  for (const v of ['-V', '--version']) t.regex((await dib([v])).stdout, /^dib \d+\.\d+\.\d+$/);
+  for (const v of [['-V'], ['--version'], ['build', '--version']]) t.regex((await dib(v)).stdout, /^dib \d+\.\d+\.\d+$/, v.join(' '));
   const bad = await dib(['help', 'biuld']);
   t.is(bad.exitCode, 2);
   t.regex(bad.stderr, /unknown command 'biuld' \(did you mean 'build'\?\)/);

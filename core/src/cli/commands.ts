@@ -94,6 +94,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { long: 'break', value: 'POINTS', doc: 'open a shell at before-PHASE, after-PHASE, after-error (DIB\'s break=)' },
       { long: 'quiet', short: 'q', doc: 'only the status line, warnings, errors and the result on the terminal' },
       JSON_OPTION('write events as JSON lines on stdout'),
+      { long: 'version', short: 'V', doc: "print dib's version (DIB's --version)" },
       ...DIB_COMPAT_OPTIONS,
     ],
     positionals: 'dir',

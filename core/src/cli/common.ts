@@ -54,6 +54,11 @@ export async function prepareCommand(command: string, argv: readonly string[], o
     return undefined;
   }
   const parsed = parseCommandArgs(command, argv);
+  if (parsed.values.has('version')) {
+    const { version } = await import('./main.js');
+    out.write(`dib ${version()}\n`);
+    return undefined;
+  }
   for (const o of parsed.spec.options) {
     if (!parsed.values.has(o.long)) continue;
     if (o.refused) throw new DibError('E_USAGE', `dib ${command}: --${o.long} is not supported: ${o.refused.split('; ')[0]}`, { hint: o.refused.split('; ').slice(1).join('; ') || `drop --${o.long}` });

@@ -13,6 +13,7 @@ import { DibError, isDibError } from '../errors.js';
 import { jsonSyntaxError } from './json-syntax.js';
 import type { ConfigProblem } from './problems.js';
 import type { ConfigEnv, DibConfig } from './schema.js';
+import { hostArch } from './settings.js';
 import { loadTsConfig } from './ts-loader.js';
 import { checkConfig, type Locate, type PathSegment } from './validate.js';
 
@@ -149,7 +150,7 @@ export interface LoadOptions {
 
 /** Load `--config PATH`, or search `dir` for a config. Returns undefined when there is none. */
 export async function loadConfigFile(options: LoadOptions): Promise<LoadedConfig | undefined> {
-  const env = options.env ?? { command: 'build', arch: process.arch };
+  const env = options.env ?? { command: 'build', arch: hostArch() };
   let result;
   let file: string;
   if (options.configPath) {
