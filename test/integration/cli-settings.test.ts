@@ -184,14 +184,15 @@ test('dib completion zsh: loaded by compinit in a real zsh, TAB completes comman
     ['dib boot --firmware bi', 'dib boot --firmware bios'],
     ['dib build busybox-r', 'dib build busybox-root'],
   ];
-  // drive an interactive zsh through a pseudo-terminal (zsh/zpty): type, press TAB, print the line
+  // drive an interactive zsh through a pseudo-terminal (zsh/zpty): type, press TAB, clear the
+  // line; then wait for a marker command's output, so zsh has handled every key before the next
+  const marker = (i: number) => [`zpty -w z 'print -r -- $((7000+${i}))DONE'`, `zpty -r z chunk '*${7000 + i}DONE*' && print -rn -- "$chunk"`];
   const driver = [
     'zmodload zsh/zpty',
     `zpty -b z 'TERM=dumb zsh -f -i'`,
     `zpty -w z 'PS1="> "; autoload -Uz compinit; compinit -u -D; source ${script}; dib() { : }'`,
-    ...cases.flatMap(([input]) => [`zpty -w -n z $'${input}\\t'`, 'sleep 0.7', `zpty -w z $'\\C-e; print -r -- "LINE<$BUFFER>"\\C-u'`, 'sleep 0.3']),
-    'sleep 0.5',
-    'while zpty -r -t z out; do print -rn -- "$out"; done',
+    ...marker(0),
+    ...cases.flatMap(([input], i) => [`zpty -w -n z $'${input}\\t'`, `zpty -w -n z $'\\C-u'`, ...marker(i + 1)]),
     'zpty -d z',
   ].join('\n');
   await fs.writeFile(path.join(dir, 'driver.zsh'), driver);
