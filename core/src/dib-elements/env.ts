@@ -1,7 +1,7 @@
 /**
- * The environment DIB gives its scripts on top of dib's build environment: the exported bash
- * function `get_image_element_array`, DIB_PYTHON_EXEC, DIB_LOCKFILES, and the PATH of host and
- * chroot scripts.
+ * The environment DIB gives its scripts (docs/dib-behaviour.md#script-environment) on top of
+ * dib's build environment: the exported bash function `get_image_element_array`,
+ * DIB_PYTHON_EXEC, DIB_LOCKFILES, and the PATH of host and chroot scripts.
  *
  * The element list reaches scripts through a file in the hooks tree, not through one
  * environment variable: DIB exports `get_image_element_array` with every `[name]=path` in its
@@ -13,15 +13,12 @@
 import fs from 'fs-extra';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { shellQuote } from '../util/shell.js';
 import type { ResolvedElement } from '../contract/element.js';
 import type { Env } from '../vocabulary.js';
 
 /** Where the hooks tree is inside the chroot during chroot phases. */
 export const IN_TARGET = '/tmp/in_target.d';
-
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 /** The words `get_image_element_array` prints: `[name]=path …`, sorted by name, for `declare -A`. */
 export function imageElementArrayWords(elements: readonly Pick<ResolvedElement, 'name' | 'dir'>[]): string {

@@ -28,12 +28,8 @@ export interface DoctorReport {
 
 /** The disk layout the build will use (undefined when it cannot be planned yet). */
 export async function buildLayout(build: DibBuild): Promise<DiskLayout | undefined> {
-  try {
-    const { planBuildLayout } = await import('../pipeline/finish.js');
-    return await planBuildLayout(build);
-  } catch {
-    return undefined;
-  }
+  // the build's one plan (memoised: the same UUIDs as the block-device phase)
+  return build.diskPlan().catch(() => undefined);
 }
 
 export interface DoctorOptions {
@@ -93,8 +89,7 @@ export async function diagnose(build: DibBuild | undefined, opts: DoctorOptions 
  */
 export async function preflight(build: DibBuild, opts: { pathEnv?: string; network?: boolean; fetchImpl?: typeof fetch } = {}): Promise<string[]> {
   // a bad block-device config is E_BLOCK_DEVICE_CONFIG here, before anything is made
-  const { planBuildLayout } = await import('../pipeline/finish.js');
-  const layout = await planBuildLayout(build);
+  const layout = await build.diskPlan();
   const tools = checkTools(collectHostTools({ elements: build.elements, env: build.env, types: build.config.types, layout }), opts.pathEnv);
   const missing = tools.filter((t) => !t.found);
   if (missing.length) throw missingToolsError(missing);

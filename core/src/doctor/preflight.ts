@@ -12,7 +12,8 @@ import type { DibBuild } from '../pipeline/build.js';
 import { DibError, isDibError } from '../errors.js';
 import { computeGeometry } from '../disk/geometry.js';
 import type { DiskLayout } from '../disk/layout.js';
-import { formatBytes, TiB } from '../disk/size.js';
+import { TiB } from '../disk/size.js';
+import { formatBytes } from '../util/bytes.js';
 import { normaliseArch } from '../util/arch.js';
 import { mirrorCheck, mirrorOf } from './checks.js';
 

@@ -17,7 +17,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { acquireLock, isLocked, type HeldLock } from '../cache/lock.js';
 import { DibError } from '../errors.js';
-import type { Logger, StateStore } from '../vocabulary.js';
+import type { Logger, StateKey, StateStore } from '../vocabulary.js';
 import { TEMP_MARKER } from './naming.js';
 
 /** Marker in the names of staging directories. */
@@ -270,7 +270,7 @@ export async function sweepStaleOutputs(dir: string, log?: Logger): Promise<stri
 }
 
 /** The build's output set in its state store (set by the driver). */
-export const OUTPUT_SET_KEY = 'dib:output-set';
+export const OUTPUT_SET_KEY: StateKey<OutputSet> = Object.freeze({ name: 'dib:output-set' });
 
 /**
  * Where an element writes a file or directory that belongs with the build's outputs (the
@@ -279,7 +279,7 @@ export const OUTPUT_SET_KEY = 'dib:output-set';
  * to the destination's directory (`<name>.d` is 0700), made if missing.
  */
 export async function stageOutput(build: { state: StateStore }, dest: string, opts: { parentMode?: number; owner?: { uid: number; gid: number } } = {}): Promise<string> {
-  const set = build.state.get<OutputSet>(OUTPUT_SET_KEY);
+  const set = build.state.get(OUTPUT_SET_KEY);
   if (!set) {
     if (opts.parentMode !== undefined) {
       await fs.mkdir(path.dirname(dest), { recursive: true, mode: opts.parentMode });

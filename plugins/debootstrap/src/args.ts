@@ -1,4 +1,5 @@
 /** The bootstrap command line for mmdebstrap or debootstrap (pure). */
+import { shellQuote } from '@dib/core';
 import type { BootstrapSettings } from './settings.js';
 
 export interface CommandPlan {
@@ -20,19 +21,15 @@ export interface CommandOptions {
   verifiedList?: string;
 }
 
-function shq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 /** mmdebstrap hooks that reuse and fill the shared apt archive. */
 export function mmdebstrapArchiveHooks(dir: string, verifiedList?: string): string[] {
-  const d = shq(dir);
+  const d = shellQuote(dir);
   const inside = '"$1"/var/cache/apt/archives';
   // Reuse: hard links when the cache and the target share a filesystem, else copies; only the
   // files verified against a signed index (apt takes a file of the right size unchecked), all
   // of them when no list is given.
   const syncIn = verifiedList
-    ? `mkdir -p ${inside}/partial && while read -r b; do f=${d}/"$b"; [ -f "$f" ] || continue; ` + `ln -f "$f" ${inside}/ 2>/dev/null || cp -p "$f" ${inside}/; done < ${shq(verifiedList)}`
+    ? `mkdir -p ${inside}/partial && while read -r b; do f=${d}/"$b"; [ -f "$f" ] || continue; ` + `ln -f "$f" ${inside}/ 2>/dev/null || cp -p "$f" ${inside}/; done < ${shellQuote(verifiedList)}`
     : `mkdir -p ${inside}/partial && for f in ${d}/*.deb; do [ -f "$f" ] || continue; ` + `ln -f "$f" ${inside}/ 2>/dev/null || cp -p "$f" ${inside}/; done`;
   // Keep what was downloaded: each new .deb is written under a temporary name, then renamed,
   // so a concurrent reader never sees half a file. A copy that fails (the cache full or
