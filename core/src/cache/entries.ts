@@ -18,7 +18,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DibError, isDibError } from '../errors.js';
 import type { CacheEntryManifest, Logger } from '../vocabulary.js';
-import { hashFile } from '../output/checksum.js';
+import { hashFile } from '../util/file-hash.js';
 import { acquireLock, withFileLock, type LockOptions } from './lock.js';
 
 /** Bump when the manifest's meaning changes. */
