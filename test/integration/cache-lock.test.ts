@@ -99,6 +99,12 @@ test('a wait ends when the build is aborted, and on timeout with E_LOCK naming t
   t.true(isDibError(err));
   t.is((err as { code?: string }).code, 'E_INTERRUPTED');
   t.true(performance.now() - t0 < 1500);
+  // aborted while the first (non-blocking) try is still running: the wait must not start
+  const ac2 = new AbortController();
+  const racing = acquireLock(lock, { signal: ac2.signal });
+  ac2.abort();
+  const raced = await Promise.race([racing.then(() => 'acquired', (e: { code?: string }) => e.code), new Promise((r) => setTimeout(() => r('still waiting after 5 s'), 5000))]);
+  t.is(raced, 'E_INTERRUPTED');
   const lines: string[] = [];
   const log = { debug() {}, info: (m: string) => lines.push(m), warn() {}, error() {}, child: () => log };
   const timeout = await t.throwsAsync(acquireLock(lock, { timeoutMs: 400, quietMs: 50, log }));

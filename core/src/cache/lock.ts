@@ -131,6 +131,8 @@ export async function acquireLock(file: string, opts: LockOptions = {}): Promise
         waiter.kill();
       };
       signal?.addEventListener('abort', onAbort, { once: true });
+      // aborted while the quick try ran: the event has fired already
+      if (signal?.aborted) onAbort();
       const timer = setTimeout(() => {
         why = 'timeout';
         waiter.kill();

@@ -43,7 +43,8 @@ export async function writeReport(build: DibBuild, result: BuildResult): Promise
   };
   const file = path.join(reportDir(build), 'build-report.json');
   const staged = await stageOutput(build, file, { parentMode: 0o700, ...ownerOf() });
-  await fs.writeFile(staged, JSON.stringify(report, null, 2) + '\n', { mode: 0o600 });
+  // nothing recorded shows a secret (element paths or tap names could, in principle)
+  await fs.writeFile(staged, build.bus.mask(JSON.stringify(report, null, 2)) + '\n', { mode: 0o600 });
   await fs.chmod(staged, 0o600);
   return file;
 }
