@@ -31,6 +31,9 @@ export type ErrorCode =
   | 'E_BOOT'
   | 'E_BREAK'
   | 'E_LOCK'
+  | 'E_DIFF_INPUT'
+  | 'E_NOT_REPRODUCIBLE'
+  | 'E_SBOM'
   | 'E_INTERNAL';
 
 /** Exit status used by the CLI for each class of error. */
@@ -117,7 +120,7 @@ export class DibError extends Error {
 }
 
 function defaultExitCode(code: ErrorCode): number {
-  if (code.startsWith('E_CONFIG') || code === 'E_USAGE') return EXIT_USAGE;
+  if (code.startsWith('E_CONFIG') || code === 'E_USAGE' || code === 'E_DIFF_INPUT') return EXIT_USAGE;
   if (code === 'E_INTERRUPTED') return EXIT_INTERRUPTED;
   return EXIT_FAILURE;
 }

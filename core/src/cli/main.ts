@@ -17,6 +17,7 @@ const COMMANDS: Record<string, Command> = {
   'element-info': { summary: "resolve and expand elements (DIB's element-info)", load: async () => (await import('./element-info.js')).elementInfoCommand },
   packages: { summary: 'print the squashed package-installs result', load: async () => (await import('./packages.js')).packagesCommand },
   'pkg-map': { summary: "map generic package names for a distro (DIB's pkg-map)", load: async () => (await import('./pkg-map.js')).pkgMapCommand },
+  diff: { summary: 'compare two images, archives or trees; name the first fields and files that differ', load: async () => (await import('./diff.js')).diffCommand },
   boot: { summary: 'boot an image in QEMU and wait for the login prompt', load: async () => (await import('./boot.js')).bootCommand },
   doctor: { summary: 'check the host for what the config needs; print the apt-get line', load: async () => (await import('./doctor.js')).doctorCommand },
   init: { summary: 'write a commented dib.config.ts in the current directory', load: async () => (await import('./init.js')).initCommand },
