@@ -28,6 +28,7 @@ export const BUILD_OPTIONS = {
   'elements-path': { type: 'string', multiple: true },
   env: { type: 'string', short: 'e', multiple: true },
   break: { type: 'string' },
+  'check-reproducible': { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   json: { type: 'boolean' },
   'no-tmpfs': { type: 'boolean' },

@@ -79,8 +79,10 @@ function mainTree(s: Snapshot): Section | undefined {
  */
 export function compareSnapshots(a: Snapshot, b: Snapshot): Difference[] {
   const out: Difference[] = [];
-  if (a.format !== b.format) {
-    out.push({ where: 'input', field: 'format', a: a.summary, b: b.summary });
+  const disks: readonly string[] = ['qcow2', 'vhd', 'raw-disk'];
+  const sameKind = a.format === b.format || (disks.includes(a.format) && disks.includes(b.format));
+  if (a.format !== b.format) out.push({ where: 'input', field: 'format', a: a.summary, b: b.summary });
+  if (!sameKind) {
     const ta = mainTree(a);
     const tb = mainTree(b);
     if (ta && tb) out.push(...compareTrees('files', ta.tree!, tb.tree!));
@@ -88,11 +90,13 @@ export function compareSnapshots(a: Snapshot, b: Snapshot): Difference[] {
   }
   const bKeys = new Map(b.sections.map((s) => [s.key, s]));
   const aKeys = new Set(a.sections.map((s) => s.key));
-  for (const s of a.sections) {
+  // a qcow2 against a raw disk: the container is the format difference already named
+  const listed = (s: Section) => !(a.format !== b.format && s.key === 'container');
+  for (const s of a.sections.filter(listed)) {
     const other = bKeys.get(s.key);
     if (other) compareSections(s, other, out);
     else out.push({ where: s.title, field: 'presence', a: 'present' });
   }
-  for (const s of b.sections) if (!aKeys.has(s.key)) out.push({ where: s.title, field: 'presence', b: 'present' });
+  for (const s of b.sections.filter(listed)) if (!aKeys.has(s.key)) out.push({ where: s.title, field: 'presence', b: 'present' });
   return out;
 }

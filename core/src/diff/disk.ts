@@ -105,18 +105,19 @@ export async function filesystemSection(image: string, offset: number, length: n
       const rev = fields.find(([k]) => k === 'Filesystem features')?.[1] ?? '';
       const kind = /\bextent\b/.test(rev) ? 'ext4' : /\bhas_journal\b/.test(rev) ? 'ext3' : 'ext2';
       const tree = await (await ExtReader.open(src, title)).tree();
-      return { key, title: `${title} ${kind}`, fields, tree };
+      return { key, title: `${title} ${kind}`, fields, tree, fs: kind };
     }
     if (await isVfat(src)) {
       const r = await run.run('minfo', ['-i', offset ? `${image}@@${offset}` : image, '::'], { quiet: true, reject: false, env: UTC });
       if (r.exitCode !== 0) throw new DibError('E_DIFF_INPUT', `${title}: minfo cannot read the FAT filesystem: ${r.stderr.trim().split('\n').pop()}`, { hint: 'the filesystem is damaged; check it with fsck.vfat -n' });
-      return { key, title: `${title} vfat`, fields: minfoFields(r.stdout), tree: await readVfatTree(src, title) };
+      return { key, title: `${title} vfat`, fields: minfoFields(r.stdout), tree: await readVfatTree(src, title), fs: 'vfat' };
     }
     if (isSwap(head)) {
       const h = await src.read(1024, 1024);
       return {
         key,
         title: `${title} swap`,
+        fs: 'swap',
         fields: [
           ['swap version', String(h.readUInt32LE(0))],
           ['last page', String(h.readUInt32LE(4))],
@@ -190,7 +191,7 @@ export async function readDisk(image: string, run: CommandRunner): Promise<DiskR
     sections.push({ key: `partition ${n}`, title, fields });
     sections.push(await filesystemSection(image, p.start * sector, p.size * sector, `partition ${n} filesystem`, title, run));
   }
-  const kinds = sections.filter((s) => s.key.endsWith('filesystem')).map((s) => s.title.split(' ').pop());
+  const kinds = sections.filter((s) => s.key.endsWith('filesystem')).map((s) => s.fs ?? 'no filesystem');
   return {
     summary: `${pt.label === 'dos' ? 'MBR' : pt.label.toUpperCase()} disk, ${parts.length} partition${parts.length === 1 ? '' : 's'}${kinds.length ? ` (${kinds.join(', ')})` : ''}`,
     sections,

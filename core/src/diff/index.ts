@@ -127,7 +127,7 @@ export async function snapshot(file: string, format: InputFormat, label: InputLa
     case 'ext':
     case 'vfat': {
       const s = await filesystemSection(file, 0, undefined, 'filesystem', 'filesystem', run);
-      return { path: file, format, summary: `${s.title.split(' ').pop()} filesystem image (no partition table), ${s.tree?.entries.size ?? 0} paths`, sections: [s], bytes: { file, label: 'filesystem image' } };
+      return { path: file, format, summary: `${s.fs ?? format} filesystem image (no partition table), ${s.tree?.entries.size ?? 0} paths`, sections: [s], bytes: { file, label: 'filesystem image' } };
     }
     case 'raw-disk': {
       const d = await readDisk(file, run);
@@ -141,12 +141,12 @@ export async function snapshot(file: string, format: InputFormat, label: InputLa
         const s = await filesystemSection(raw, 0, undefined, 'filesystem', 'filesystem', run).catch(() => {
           throw e;
         });
-        return { summary: `${s.title.split(' ').pop()} filesystem (no partition table)`, sections: [s], locate: () => undefined };
+        return { summary: `${s.fs ?? 'unknown'} filesystem (no partition table), ${s.tree?.entries.size ?? 0} paths`, sections: [s], locate: () => undefined };
       });
       return {
         path: file,
         format,
-        summary: `${format} image of a ${d.summary}`,
+        summary: `${format} image: ${d.summary}`,
         sections: [{ key: 'container', title: `${format} container`, fields }, ...d.sections],
         bytes: { file: raw, label: 'disk contents (as raw)', locate: d.locate },
       };

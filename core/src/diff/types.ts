@@ -58,6 +58,8 @@ export interface Section {
   title: string;
   fields: Field[];
   tree?: Tree;
+  /** the filesystem a partition holds (`ext4`, `vfat`, `swap`), when one was recognised */
+  fs?: string;
 }
 
 /** Where a byte offset of an input's contents lies, for the last resort "bytes differ at". */

@@ -172,7 +172,7 @@ export function spdxLicenseId(name: string, refs: Map<string, string>): string {
 export function dep5Expression(line: string, refs: Map<string, string>): string | undefined {
   const text = line.trim();
   if (!text) return undefined;
-  const join = (parts: string[], op: string) => (parts.length > 1 ? parts.map((p) => (/ (AND|OR) /.test(p) ? `(${p})` : p)).join(` ${op} `) : parts[0]!);
+  const join = (parts: string[], op: 'AND' | 'OR') => joinExpressions(parts, op);
   const orAnd = (s: string): string => {
     const ors = s.split(/\s+or\s+/i).map((o) => join(o.split(/\s+and\s+/i).map((a) => spdxLicenseId(a, refs)), 'AND'));
     return join(ors, 'OR');
@@ -182,7 +182,7 @@ export function dep5Expression(line: string, refs: Map<string, string>): string 
   let expr = orAnd(top[0]!);
   for (const part of top.slice(1)) {
     const m = /^(and|or)\s+(.*)$/i.exec(part.trim())!;
-    expr = join([expr, orAnd(m[2]!)], m[1]!.toUpperCase());
+    expr = join([expr, orAnd(m[2]!)], m[1]!.toUpperCase() as 'AND' | 'OR');
   }
   return expr;
 }
@@ -203,7 +203,14 @@ export function dep5License(text: string, refs: Map<string, string>): string | u
   if (!found.length) add(header.get('license'));
   if (!found.length) return undefined;
   // the package as a whole: every licence its files carry
-  return found.length === 1 ? found[0] : found.map((e) => (/ (AND|OR) /.test(e) ? `(${e})` : e)).join(' AND ');
+  return joinExpressions(found, 'AND');
+}
+
+/** Join SPDX expressions with AND or OR, parenthesising those that use the other operator. */
+function joinExpressions(parts: readonly string[], op: 'AND' | 'OR'): string {
+  if (parts.length === 1) return parts[0]!;
+  const other = op === 'AND' ? / OR / : / AND /;
+  return parts.map((p) => (other.test(p) ? `(${p})` : p)).join(` ${op} `);
 }
 
 /** The texts of the stand-alone License paragraphs of a DEP-5 file, by name. */
