@@ -112,3 +112,46 @@ export function cycloneDxSemanticErrors(doc: Record<string, unknown>): string[] 
 }
 
 export { PackageURL };
+
+interface TestLike {
+  deepEqual(a: unknown, b: unknown, msg?: string): void;
+  is(a: unknown, b: unknown, msg?: string): void;
+  true(a: boolean, msg?: string): void;
+}
+
+/**
+ * Check a build's `<name>.d/sbom.*.json` against its dpkg manifest and the schemas: the same
+ * installed packages at the same versions and architectures, the image's sha256, dib's version.
+ */
+export async function checkSbomAgainstManifest(t: TestLike, reportDir: string, name: string, image: string) {
+  const { readFile } = await import('node:fs/promises');
+  const { createHash } = await import('node:crypto');
+  const read = async (f: string) => JSON.parse(await readFile(path.join(reportDir, f), 'utf8')) as Record<string, unknown>;
+  const spdx = await read('sbom.spdx.json');
+  const cdx = await read('sbom.cdx.json');
+  const manifest = JSON.parse(await readFile(path.join(reportDir, 'dib-manifests', `dib-manifest-dpkg-${name}`), 'utf8')) as { packages: Array<{ package: string; arch: string; version: string; status: string }> };
+  const errors = [...spdxSchemaErrors(spdx), ...spdxSemanticErrors(spdx), ...cycloneDxSchemaErrors(cdx), ...cycloneDxSemanticErrors(cdx)];
+  t.deepEqual(errors, [], 'both documents validate');
+  // dpkg-query's binary:Package has ':arch' for Multi-Arch: same packages; the status is 'ii' when installed
+  const installed = manifest.packages.filter((p) => /^[ih][iUFWt]/.test(p.status)).map((p) => `${p.package.split(':')[0]} ${p.version} ${p.arch}`).sort();
+  const purls = (spdx.packages as Array<Record<string, unknown>>).filter((p) => p.externalRefs).map((p) => PackageURL.fromString((p.externalRefs as Array<{ referenceLocator: string }>)[0]!.referenceLocator));
+  const fromSpdx = purls.map((p) => `${p.name} ${p.version} ${p.qualifiers?.arch}`).sort();
+  t.deepEqual(fromSpdx, installed, 'SPDX: exactly the installed packages of the manifest');
+  const fromCdx = (cdx.components as Array<{ name: string; version: string; purl: string }>).map((c) => `${c.name} ${c.version} ${PackageURL.fromString(c.purl).qualifiers?.arch}`).sort();
+  t.deepEqual(fromCdx, installed, 'CycloneDX: exactly the installed packages of the manifest');
+  t.true(purls.every((p) => p.qualifiers?.distro === 'debian-12' && p.type === 'deb' && p.namespace === 'debian'), 'purls name debian-12');
+  const sha = createHash('sha256').update(await readFile(image)).digest('hex');
+  const described = (spdx.packages as Array<{ name: string; checksums?: Array<{ checksumValue: string }> }>).find((p) => p.name === path.basename(image));
+  t.is(described?.checksums?.[0]?.checksumValue, sha, 'the image is the described package, with its sha256');
+  const report = await read('build-report.json');
+  t.true(typeof (report.dib as { version?: string }).version === 'string', 'the build report names dib');
+  t.true((report.elements as Array<{ kind: string; version?: string }>).every((e) => e.kind !== 'package' || typeof e.version === 'string'), 'and each element package with its version');
+  return {
+    spdxPackages: fromSpdx.length,
+    cdxComponents: fromCdx.length,
+    manifestInstalled: installed.length,
+    manifestAll: manifest.packages.length,
+    schemaErrors: errors.length,
+    spdxNames: purls.map((p) => p.name),
+  };
+}

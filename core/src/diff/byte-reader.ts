@@ -9,8 +9,8 @@ export class StreamReader {
   /** bytes consumed so far (the offset of the next byte) */
   offset = 0;
 
-  constructor(source: AsyncIterable<Buffer | string>) {
-    const inner = source[Symbol.asyncIterator]();
+  constructor(source: AsyncIterable<Buffer | string> | Iterable<Buffer>) {
+    const inner: AsyncIterator<Buffer | string> | Iterator<Buffer> = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
     this.it = {
       next: async () => {
         const r = await inner.next();

@@ -84,7 +84,7 @@ type Segment = readonly [offset: number, bytes: number];
  * Read a tar stream into a tree. `source` yields the archive's bytes (already gunzipped for
  * tgz). Throws E_DIFF_INPUT for something that is not a tar archive, or a damaged one.
  */
-export async function readTar(source: AsyncIterable<Buffer | string>, what: string): Promise<TarListing> {
+export async function readTar(source: AsyncIterable<Buffer | string> | Iterable<Buffer>, what: string): Promise<TarListing> {
   const r = new StreamReader(source);
   const entries = new Map<string, TreeEntry>();
   const links: Array<[string, string]> = [];
