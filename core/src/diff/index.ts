@@ -185,7 +185,7 @@ async function byteDifferences(a: Snapshot, b: Snapshot): Promise<Difference[]> 
     const wa = s.la?.locate?.(d.offset);
     const wb = s.lb?.locate?.(d.offset);
     const where = wa && wb && wa !== wb ? `${wa} / ${wb}` : (wa ?? wb);
-    return [{ where: s.label, field: `first differing byte, at offset ${d.offset}${where ? ` (${where})` : ''}`, a: hexb(d.a), b: hexb(d.b) }];
+    return [{ where: s.label, path: `offset ${d.offset}${where ? ` (${where})` : ''}`, field: 'first differing byte', a: hexb(d.a), b: hexb(d.b) }];
   }
   return [];
 }

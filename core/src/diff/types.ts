@@ -83,7 +83,7 @@ export interface Snapshot {
 export interface Difference {
   /** the section's title (`partition table`, `partition 1 ext4`, `archive`) */
   where: string;
-  /** the file, for per-file differences */
+  /** the file, for per-file differences (or the byte offset, for a difference no field explains) */
   path?: string;
   field: string;
   a?: string;
