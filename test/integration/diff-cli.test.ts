@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { copyFile, readFile, readdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { dib } from '../helpers/cli.js';
+import { CLI, dib } from '../helpers/cli.js';
 import { fixChecksum } from '../helpers/tar-writer.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -143,6 +143,40 @@ maybe('bad input: exit 2 and one line naming the input and the fix', async (t) =
   t.is(damaged.exitCode, 2);
   t.regex(damaged.stderr, /\[E_DIFF_INPUT\] B: .*cut\.tar: truncated/);
   t.deepEqual(await readdir(work), []);
+  // a damaged filesystem inside a disk image (its inode table overwritten) is bad input, not a crash
+  const { raw } = await builds();
+  const pt = JSON.parse((await execa('sfdisk', ['--json', raw])).stdout) as { partitiontable: { partitions: Array<{ start: number; name: string }> } };
+  const root = pt.partitiontable.partitions.find((p) => p.name === 'root')!.start * 512;
+  const broken = path.join(dir, 'broken.raw');
+  await copyFile(raw, broken);
+  const fh = await import('node:fs/promises').then((f) => f.open(broken, 'r+'));
+  await fh.write(Buffer.alloc(600 * 1024, 0x5a), 0, 600 * 1024, root + 300 * 1024);
+  await fh.close();
+  const bad = await dib(['diff', raw, broken]);
+  t.is(bad.exitCode, 2, bad.all);
+  t.regex(bad.stderr, /^dib: error \[E_DIFF_INPUT\] B: .*broken\.raw: partition 2 \(root\): .*\n {2}hint: .*(e2fsck|fsck)/);
+});
+
+maybe('SIGINT while a qcow2 is being converted: exit 130, the work dir is removed, no tool left running', async (t) => {
+  const { dir, raw } = await builds();
+  const q1 = path.join(dir, 'a.qcow2');
+  const q2 = path.join(dir, 'b.qcow2');
+  await execa('qemu-img', ['convert', '-O', 'qcow2', raw, q1]);
+  await execa('qemu-img', ['convert', '-O', 'qcow2', '-o', 'cluster_size=4096', raw, q2]);
+  // a qemu-img whose conversions hang, so that the signal surely comes during one
+  const marker = `dib-test-slow-qemu-${process.pid}`;
+  const shim = await tmpDir('dib-diff-shim-');
+  await writeFile(path.join(shim, 'qemu-img'), `#!/bin/bash\nif [ "$1" = convert ]; then exec -a ${marker} sleep 600; fi\nexec /usr/bin/qemu-img "$@"\n`, { mode: 0o755 });
+  const work = await tmpDir('dib-diff-work-');
+  const child = execa('node', [CLI, 'diff', '--work-dir', work, q1, q2], { reject: false, env: { PATH: `${shim}:${process.env.PATH}` } });
+  for (let i = 0; i < 200 && !(await execa('pgrep', ['-f', marker], { reject: false })).stdout; i++) await new Promise((r) => setTimeout(r, 100));
+  t.not((await readdir(work)).length, 0, 'the conversion started in the work dir');
+  child.kill('SIGINT');
+  const r = await child;
+  t.is(r.exitCode, 130, String(r.stderr));
+  t.regex(String(r.stderr), /\[E_INTERRUPTED\]/);
+  t.deepEqual(await readdir(work), []);
+  t.is((await execa('pgrep', ['-f', marker], { reject: false })).stdout, '');
 });
 
 maybe('--check-reproducible builds twice at the same path and fails naming the first differences; the first build is kept', async (t) => {

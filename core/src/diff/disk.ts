@@ -7,7 +7,7 @@
  * (`qemu-img convert`), their container fields read with `qemu-img info`.
  */
 import { createHash } from 'node:crypto';
-import { DibError } from '../errors.js';
+import { DibError, isDibError } from '../errors.js';
 import type { CommandRunner } from '../vocabulary.js';
 import { openByteSource, type ByteSource } from './byte-reader.js';
 import { ExtReader, isExt } from './ext.js';
@@ -93,24 +93,37 @@ function uuidText(b: Buffer): string {
  * The section of one filesystem at `offset` (bytes) of `image`: its fields and, for ext and
  * FAT, its files. Anything else is compared by the sha256 of its bytes.
  */
-export async function filesystemSection(image: string, offset: number, length: number | undefined, key: string, title: string, run: CommandRunner): Promise<Section> {
+export async function filesystemSection(image: string, offset: number, length: number | undefined, key: string, title: string, run: CommandRunner, context = image): Promise<Section> {
   const src = await openByteSource(image, offset, length);
+  const where = `${context}: ${title}`;
   try {
+    return await readFilesystem(src, image, offset, key, title, run, where);
+  } catch (e) {
+    if (isDibError(e)) throw e;
+    // a structure pointing outside its buffer: the reader met damage it did not foresee
+    throw new DibError('E_DIFF_INPUT', `${where}: damaged filesystem (${(e as Error).message})`, { hint: 'check it with e2fsck -fn or fsck.vfat -n', cause: e });
+  } finally {
+    await src.close();
+  }
+}
+
+async function readFilesystem(src: ByteSource, image: string, offset: number, key: string, title: string, run: CommandRunner, where: string): Promise<Section> {
+  {
     const head = await src.read(0, 4096);
     if (await isExt(src)) {
       const spec = offset ? `${image}?offset=${offset}` : image;
       const r = await run.run('dumpe2fs', ['-h', spec], { quiet: true, reject: false, env: UTC });
-      if (r.exitCode !== 0) throw new DibError('E_DIFF_INPUT', `${title}: dumpe2fs cannot read the ext filesystem: ${r.stderr.trim().split('\n').pop()}`, { hint: 'the filesystem is damaged; check it with e2fsck -fn' });
+      if (r.exitCode !== 0) throw new DibError('E_DIFF_INPUT', `${where}: dumpe2fs cannot read the ext filesystem: ${r.stderr.trim().split('\n').pop()}`, { hint: 'the filesystem is damaged; check it with e2fsck -fn' });
       const fields = dumpe2fsFields(r.stdout);
       const rev = fields.find(([k]) => k === 'Filesystem features')?.[1] ?? '';
       const kind = /\bextent\b/.test(rev) ? 'ext4' : /\bhas_journal\b/.test(rev) ? 'ext3' : 'ext2';
-      const tree = await (await ExtReader.open(src, title)).tree();
+      const tree = await (await ExtReader.open(src, where)).tree();
       return { key, title: `${title} ${kind}`, fields, tree, fs: kind };
     }
     if (await isVfat(src)) {
       const r = await run.run('minfo', ['-i', offset ? `${image}@@${offset}` : image, '::'], { quiet: true, reject: false, env: UTC });
-      if (r.exitCode !== 0) throw new DibError('E_DIFF_INPUT', `${title}: minfo cannot read the FAT filesystem: ${r.stderr.trim().split('\n').pop()}`, { hint: 'the filesystem is damaged; check it with fsck.vfat -n' });
-      return { key, title: `${title} vfat`, fields: minfoFields(r.stdout), tree: await readVfatTree(src, title), fs: 'vfat' };
+      if (r.exitCode !== 0) throw new DibError('E_DIFF_INPUT', `${where}: minfo cannot read the FAT filesystem: ${r.stderr.trim().split('\n').pop()}`, { hint: 'the filesystem is damaged; check it with fsck.vfat -n' });
+      return { key, title: `${title} vfat`, fields: minfoFields(r.stdout), tree: await readVfatTree(src, where), fs: 'vfat' };
     }
     if (isSwap(head)) {
       const h = await src.read(1024, 1024);
@@ -127,8 +140,6 @@ export async function filesystemSection(image: string, offset: number, length: n
       };
     }
     return { key, title, fields: [['content sha256', await sha256Range(src, 0, src.size)]] };
-  } finally {
-    await src.close();
   }
 }
 
@@ -152,9 +163,9 @@ export interface DiskReading {
 }
 
 /** A raw disk image with a partition table: the table, each partition and its filesystem. */
-export async function readDisk(image: string, run: CommandRunner): Promise<DiskReading> {
+export async function readDisk(image: string, run: CommandRunner, context = image): Promise<DiskReading> {
   const r = await run.run('sfdisk', ['--json', image], { quiet: true, reject: false, env: UTC });
-  if (r.exitCode !== 0) throw new DibError('E_DIFF_INPUT', `${image}: sfdisk cannot read its partition table: ${r.stderr.trim().split('\n').pop()}`, { hint: 'the partition table is damaged' });
+  if (r.exitCode !== 0) throw new DibError('E_DIFF_INPUT', `${context}: sfdisk cannot read its partition table: ${r.stderr.trim().split('\n').pop()}`, { hint: 'the partition table is damaged' });
   const pt = (JSON.parse(r.stdout) as { partitiontable: SfdiskTable }).partitiontable;
   const sector = pt.sectorsize ?? SECTOR;
   const parts = pt.partitions ?? [];
@@ -189,7 +200,7 @@ export async function readDisk(image: string, run: CommandRunner): Promise<DiskR
     if (p.attrs !== undefined) fields.push(['attributes', p.attrs]);
     if (pt.label === 'dos') fields.push(['bootable', p.bootable ? 'yes' : 'no']);
     sections.push({ key: `partition ${n}`, title, fields });
-    sections.push(await filesystemSection(image, p.start * sector, p.size * sector, `partition ${n} filesystem`, title, run));
+    sections.push(await filesystemSection(image, p.start * sector, p.size * sector, `partition ${n} filesystem`, title, run, context));
   }
   const kinds = sections.filter((s) => s.key.endsWith('filesystem')).map((s) => s.fs ?? 'no filesystem');
   return {

@@ -17,7 +17,7 @@ import type { CommandRunner, HostTool } from '../vocabulary.js';
 import { StreamReader } from './byte-reader.js';
 import { compareSnapshots } from './compare.js';
 import { detectFormat, type InputLabel } from './detect.js';
-import { filesystemSection, qemuImgFields, readDisk } from './disk.js';
+import { filesystemSection, hasPartitionTable, qemuImgFields, readDisk } from './disk.js';
 import { readSquashfs } from './squashfs.js';
 import { readTar } from './tar.js';
 import type { DiffResult, Difference, Field, InputFormat, Snapshot } from './types.js';
@@ -126,23 +126,22 @@ export async function snapshot(file: string, format: InputFormat, label: InputLa
     }
     case 'ext':
     case 'vfat': {
-      const s = await filesystemSection(file, 0, undefined, 'filesystem', 'filesystem', run);
+      const s = await filesystemSection(file, 0, undefined, 'filesystem', 'filesystem', run, what);
       return { path: file, format, summary: `${s.fs ?? format} filesystem image (no partition table), ${s.tree?.entries.size ?? 0} paths`, sections: [s], bytes: { file, label: 'filesystem image' } };
     }
     case 'raw-disk': {
-      const d = await readDisk(file, run);
+      const d = await readDisk(file, run, what);
       return { path: file, format, summary: `raw ${d.summary}`, sections: d.sections, bytes: { file, label: 'disk image', locate: d.locate } };
     }
     case 'qcow2':
     case 'vhd': {
       const { raw, fields } = await convertToRaw(file, format, work, run, label);
-      const d = await readDisk(raw, run).catch(async (e) => {
+      const head = await new StreamReader(createReadStream(raw, { start: 0, end: 4095 }) as AsyncIterable<Buffer>).read(4096);
+      const d = hasPartitionTable(head) ? await readDisk(raw, run, what) : await (async () => {
         // a qcow2 of a bare filesystem (no partition table), as dib writes for one-filesystem layouts
-        const s = await filesystemSection(raw, 0, undefined, 'filesystem', 'filesystem', run).catch(() => {
-          throw e;
-        });
+        const s = await filesystemSection(raw, 0, undefined, 'filesystem', 'filesystem', run, what);
         return { summary: `${s.fs ?? 'unknown'} filesystem (no partition table), ${s.tree?.entries.size ?? 0} paths`, sections: [s], locate: () => undefined };
-      });
+      })();
       return {
         path: file,
         format,
