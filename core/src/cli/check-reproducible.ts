@@ -2,10 +2,9 @@
  * The command side of `dib build --check-reproducible`: runs the check (pipeline/reproducible.ts)
  * and prints, per output, whether the two builds are identical or the first differences.
  */
-import { createHostRunner } from '../chroot/run.js';
 import { formatDiff } from '../diff/index.js';
 import { DibError } from '../errors.js';
-import { silentLogger } from '../log/logger.js';
+import { diffRunner } from './diff.js';
 import type { BuildResult } from '../pipeline/driver.js';
 import { checkReproducible } from '../pipeline/reproducible.js';
 import { printError } from './main.js';
@@ -21,7 +20,7 @@ export interface CheckReproducibleCommandOptions {
 }
 
 export async function checkReproducibleCommand(o: CheckReproducibleCommandOptions): Promise<number> {
-  const run = createHostRunner({ log: silentLogger, signal: o.signal, env: { PATH: `${process.env.PATH ?? '/usr/bin:/bin'}:/usr/sbin:/sbin`, LC_ALL: 'C' } });
+  const run = diffRunner(o.signal);
   const outcome = await checkReproducible({
     outputBase: o.outputBase,
     workDir: o.workDir,
