@@ -2,7 +2,7 @@
  * dib diff's readers agree with the tree they were made from: one tree with every kind of
  * entry (hard links, fast and slow symlinks, a fifo, a device, a setuid file, owners, xattrs,
  * a sparse fragmented file, a directory big enough to be hashed, long FAT names) is written as
- * dib writes it — tar, tgz, squashfs, and a GPT disk (ESP vfat, ext4 root, swap) as raw, qcow2
+ * dib writes it — tar, tgz, squashfs, and a GPT disk (ESP vfat, BIOS boot, ext4 root, swap) as raw, qcow2
  * and vhd — and each is read back without mounting anything and compared with the directory.
  */
 import test from 'ava';
@@ -18,25 +18,12 @@ import { writeOutputs } from '@dib/core/internal/output/index.js';
 import { findTool } from '@dib/core/internal/output/tools.js';
 import { tarArchive } from '../helpers/tar-writer.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { SMALL_EFI } from '../helpers/layouts.js';
 
 const ready = process.getuid?.() === 0 && ['sfdisk', 'mke2fs', 'dumpe2fs', 'mkfs.vfat', 'mcopy', 'minfo', 'mksquashfs', 'unsquashfs', 'qemu-img', 'mkswap'].every((c) => findTool(c));
 const maybe = ready ? test.serial : test.skip;
 const run = createHostRunner({ log: silentLogger, env: { PATH: `${process.env.PATH}:/usr/sbin:/sbin`, LC_ALL: 'C' } });
 
-const LAYOUT = [
-  { local_loop: { name: 'image0' } },
-  {
-    partitioning: {
-      base: 'image0',
-      label: 'gpt',
-      partitions: [
-        { name: 'ESP', type: 'EF00', size: '16MiB', mkfs: { type: 'vfat', mount: { mount_point: '/boot/efi', fstab: { options: 'defaults', 'fsck-passno': 2 } } } },
-        { name: 'root', type: '8300', size: '100%', mkfs: { type: 'ext4', mount: { mount_point: '/', fstab: { options: 'defaults', 'fsck-passno': 1 } } } },
-        { name: 'swap', type: '8200', size: '8MiB', mkfs: { type: 'swap', mount: { mount_point: 'none', fstab: {} } } },
-      ],
-    },
-  },
-];
 
 const T0 = 1700000000;
 
@@ -98,7 +85,7 @@ maybe('every reader gives back the tree: tar, tgz, squashfs, and each filesystem
   const fromDir = (await snapshot(tree, 'directory', 'A', work, run)).sections[0]!.tree!;
   const base = path.join(dir, 'out', 'img');
   await mkdir(path.dirname(base));
-  const layout = planLayout(LAYOUT, 'test', { fsType: 'ext4', arch: 'amd64' });
+  const layout = planLayout(SMALL_EFI, 'test', { fsType: 'ext4', arch: 'amd64' });
   const geometry = computeGeometry(layout, measureTree(tree, layout));
   const raw = `${base}.raw`;
   await assembleImage({ layout, geometry, treeDir: tree, workDir: path.join(dir, 'work'), outFile: raw, run, log: silentLogger });
@@ -117,7 +104,7 @@ maybe('every reader gives back the tree: tar, tgz, squashfs, and each filesystem
     [`${base}.vhd`, 'vhd'],
   ] as const) {
     const disk = await snapshot(file, format, 'B', work, run);
-    t.deepEqual(disk.sections.map((s) => s.title), [...(format === 'raw-disk' ? [] : [`${format} container`]), 'partition table', 'partition 1 (ESP)', 'partition 1 (ESP) vfat', 'partition 2 (root)', 'partition 2 (root) ext4', 'partition 3 (swap)', 'partition 3 (swap) swap']);
+    t.deepEqual(disk.sections.map((s) => s.title), [...(format === 'raw-disk' ? [] : [`${format} container`]), 'partition table', 'partition 1 (ESP)', 'partition 1 (ESP) vfat', 'partition 2 (BSP)', 'partition 2 (BSP)', 'partition 3 (root)', 'partition 3 (root) ext4', 'partition 4 (swap)', 'partition 4 (swap) swap']);
     const root = disk.sections.find((s) => s.fs === 'ext4')!.tree!;
     const esp = disk.sections.find((s) => s.fs === 'vfat')!.tree!;
     // ext4: every field of every entry, xattrs and hard links included; mke2fs adds lost+found.
