@@ -2,6 +2,8 @@
  * Reading exact byte counts from a stream (an archive, a pipe from tar or gunzip) without
  * holding more than one chunk: `read(n)` for headers, `each(n, fn)` for contents.
  */
+import { open } from 'node:fs/promises';
+
 export class StreamReader {
   private readonly it: AsyncIterator<Buffer>;
   private buf: Buffer = Buffer.alloc(0);
@@ -67,7 +69,6 @@ export interface ByteSource {
 
 /** A file, or the part of it from `base` on (`length` bytes), as a ByteSource. */
 export async function openByteSource(file: string, base = 0, length?: number): Promise<ByteSource & { close(): Promise<void> }> {
-  const { open } = await import('node:fs/promises');
   const fh = await open(file, 'r');
   const size = length ?? (await fh.stat()).size - base;
   return {

@@ -51,6 +51,7 @@ export class ExtReader {
   private readonly gdtOffset: number;
   private readonly filetype: boolean;
   private readonly is64: boolean;
+  private readonly groups: number;
   private readonly cache = new Map<number, Buffer>();
   private gdt: Buffer | undefined;
 
@@ -72,8 +73,6 @@ export class ExtReader {
     const blocks = sb.readUInt32LE(4) + (this.is64 ? sb.readUInt32LE(0x150) * 2 ** 32 : 0);
     this.groups = Math.ceil((blocks - sb.readUInt32LE(20)) / sb.readUInt32LE(32));
   }
-
-  private readonly groups: number;
 
   static async open(src: ByteSource, what: string): Promise<ExtReader> {
     const sb = await src.read(1024, 1024);
