@@ -70,6 +70,7 @@ export async function buildCommand(argv: string[]): Promise<number> {
     if (!quiet) for (const l of timingTable(result.phases, result.seconds)) text.line(l);
     for (const l of summaryLines({ ok: result.ok, seconds: result.seconds, outputs: result.outputs, taps: build.tapTimings, slowest: quiet ? 0 : 5 })) text.line(l);
     if (result.ok && result.report) text.line(`  report: ${result.report}`);
+    if (result.ok && result.sbom) text.line(`  sbom: ${result.sbom.join(', ')}`);
     return result;
   };
   const failed = (result: BuildResult): number => {
