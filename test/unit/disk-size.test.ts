@@ -1,5 +1,5 @@
 import test from 'ava';
-import { parseAbsoluteSize, parseSizeSpec, sizeToBytes, formatBytes, alignUp, alignDown } from '@dib/core/internal/disk/size.js';
+import { parseAbsoluteSize, parseSizeSpec, sizeToBytes, formatBytes, alignUp, alignDown } from '#core/disk/size.js';
 
 test('binary units', (t) => {
   t.is(sizeToBytes('1KiB'), 1024);

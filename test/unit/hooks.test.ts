@@ -1,5 +1,5 @@
 import test from 'ava';
-import { createPhaseHooks, listTaps, compareTaps, type HookHost } from '@dib/core/internal/pipeline/hooks.js';
+import { createPhaseHooks, listTaps, compareTaps, type HookHost } from '#core/pipeline/hooks.js';
 import type { PhaseContext } from '@dib/core';
 
 function host(current: { el?: string }, types: Record<string, string> = {}): HookHost & { events: string[] } {

@@ -6,6 +6,9 @@ import { isDibError, toDibError, EXIT_USAGE } from '../errors.js';
 import { readFileSync, realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
+export { setDibInstall } from '../util/dib-install.js';
+export type { DibInstall } from '../util/dib-install.js';
+
 interface Command {
   summary: string;
   load: () => Promise<(argv: string[]) => Promise<number>>;
