@@ -2,12 +2,12 @@
  * Finds and loads the config with cosmiconfig (module name `dib`): dib.config.ts/.mts/.js/
  * .mjs/.cjs, .dibrc, .dibrc.json/.yaml/.yml, package.json#dib, or `--config PATH`.
  */
-import { cosmiconfig, type Loader } from 'cosmiconfig';
+import { cosmiconfig, defaultLoaders, type Loader } from 'cosmiconfig';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { DibError, isDibError } from '../errors.js';
 import type { DibConfig } from './schema.js';
-import { loadTsConfig } from './ts-loader.js';
+import { explainModuleMismatch, loadTsConfig } from './ts-loader.js';
 import { validateConfig } from './validate.js';
 
 export const SEARCH_PLACES = [
@@ -27,6 +27,13 @@ export const SEARCH_PLACES = [
 ];
 
 const tsLoader: Loader = (filepath, content) => loadTsConfig(filepath, content);
+const jsLoader: Loader = async (filepath, content) => {
+  try {
+    return await defaultLoaders['.js'](filepath, content);
+  } catch (e) {
+    throw explainModuleMismatch(filepath, e) ?? e;
+  }
+};
 
 export interface LoadedConfig {
   file: string;
@@ -37,7 +44,7 @@ function explorer() {
   return cosmiconfig('dib', {
     searchPlaces: SEARCH_PLACES,
     searchStrategy: 'none',
-    loaders: { '.ts': tsLoader, '.mts': tsLoader },
+    loaders: { '.ts': tsLoader, '.mts': tsLoader, '.js': jsLoader },
     cache: false,
   });
 }
