@@ -8,9 +8,13 @@ export async function loadConfig(opts: { configPath?: string; overrides?: Partia
   return resolveConfig({ cwd: process.cwd(), configPath: opts.configPath, overrides: opts.overrides, requireElements: opts.requireElements });
 }
 
-/** A build that only registers taps (dib plan, dib packages). */
+/** A build that only registers taps (dib plan, dib packages); its warnings go to stderr. */
 export async function planBuild(config: ResolvedConfig, argv: string[] = []): Promise<DibBuild> {
-  return createBuild({ config, argv, planOnly: true, bus: new EventBus() });
+  const bus = new EventBus();
+  bus.on((e) => {
+    if (e.type === 'log' && e.level === 'warn') process.stderr.write(`dib: warning: ${e.message}\n`);
+  });
+  return createBuild({ config, argv, planOnly: true, bus });
 }
 
 export function helpRequested(argv: string[]): boolean {

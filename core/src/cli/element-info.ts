@@ -46,7 +46,7 @@ export async function elementInfoCommand(argv: string[]): Promise<number> {
   const config = await loadConfig({ configPath: flags.config, overrides: positionals.length ? { elements: positionals } : {} });
   const resolver = new ElementResolver({ baseDir: config.baseDir, elementsPath: config.elementsPath });
   if (flags.env || flags['expand-dependencies']) {
-    const { elements } = await expandElements(config.elements, { resolve: (n) => resolver.resolve(n), requireOs: false });
+    const { elements } = await expandElements(config.elements, { resolve: (n, by) => resolver.resolve(n, by), requireOs: false });
     process.stdout.write((flags.env ? formatElementEnv(elements) : elements.map((e) => e.name).join(' ')) + '\n');
   } else {
     const resolved = [];

@@ -62,6 +62,7 @@ export async function resolveConfig(opts: ResolveOptions): Promise<ResolvedConfi
     file: loaded?.file,
     baseDir,
     elements,
+    elementsFrom: cli.elements && cli.elements.length ? 'command line' : 'config',
     elementsPath: [...cliElementsPath, ...fileElementsPath, ...envPath.map((p) => path.resolve(opts.cwd, p))],
     arch: pick(cli.arch, file.arch) ?? hostArch(),
     name: path.resolve(cli.name !== undefined ? opts.cwd : baseDir, name),

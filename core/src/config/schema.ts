@@ -67,6 +67,8 @@ export interface ResolvedConfig {
   /** directory names and relative paths are resolved from */
   baseDir: string;
   elements: string[];
+  /** where `elements` came from (for "required by" in element errors) */
+  elementsFrom?: 'config' | 'command line';
   elementsPath: string[];
   arch: string;
   name: string;

@@ -8,8 +8,7 @@ import type { ResolvedConfig } from '../config/schema.js';
 import { DirCache } from '../cache/cache.js';
 import type { ResolvedElement } from '../contract/element.js';
 import type { Env } from '../vocabulary.js';
-import { ElementResolver } from '../elements/resolve.js';
-import { expandElements, withImplicitElements } from '../elements/expand.js';
+import { resolveBuildElements } from '../elements/closure.js';
 import { DibError, isDibError } from '../errors.js';
 import { EventBus, now } from '../log/events.js';
 import { EventLogger } from '../log/logger.js';
@@ -157,9 +156,8 @@ export class DibBuild implements Build {
 /** Resolve, expand, compute the environment and register every element's taps. */
 export async function createBuild(opts: CreateBuildOptions): Promise<DibBuild> {
   const { config } = opts;
-  const resolver = new ElementResolver({ baseDir: config.baseDir, elementsPath: config.elementsPath });
-  const requested = withImplicitElements(config.elements, { arch: config.arch, skipBase: config.skipBase });
-  const expansion = await expandElements(requested, { resolve: (n) => resolver.resolve(n) });
+  const warnings: string[] = [];
+  const expansion = await resolveBuildElements(config, { warn: (m) => warnings.push(m) });
   const build = new DibBuild(
     config,
     expansion.elements,
@@ -169,6 +167,7 @@ export async function createBuild(opts: CreateBuildOptions): Promise<DibBuild> {
     opts.signal ?? new AbortController().signal,
     opts.argv ?? [],
   );
+  for (const w of warnings) build.log.warn(w);
   await build.applyElements();
   return build;
 }
