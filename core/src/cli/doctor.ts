@@ -4,16 +4,23 @@ import type { ParseArgsConfig } from 'node:util';
 import { DibError } from '../errors.js';
 import { parseCommand } from './args.js';
 import { helpRequested, loadConfig, planBuild } from './common.js';
+import { dibInstall } from '../util/dib-install.js';
+import { version } from './main.js';
+import { fileURLToPath } from 'node:url';
+
+const CORE_DIR = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 
 export const DOCTOR_USAGE = `Usage: dib doctor [--fix] [--config PATH] [elements…]
 
-Checks what the current config (or the elements named) needs from this host: every host tool
-and which element or output needs it, root, free disk in the work and cache dirs, KVM (for
-dib boot) and whether the Debian-family mirror answers. Prints the exact apt-get line for
+Checks what the current config (or the elements named) needs: every element of the build and
+the package it comes from (and the npm line for the ones not installed), every host tool and
+which element or output needs it, root, free disk in the work and cache dirs, KVM (for dib
+boot) and whether the Debian-family mirror answers. Prints the exact npm and apt-get lines for
 what is missing. Exit status 0 when a build can run, 1 when not.
 
 Options:
-  --fix             run the apt-get line (as root), then check again
+  --fix             install the missing element packages (npm i -D, in the config's
+                    directory) and run the apt-get line (as root), then check again
   --config PATH     config file to use
   -t TYPES          output types to check for (default: the config's)
   --quick           skip the KVM probe and the mirror check
@@ -54,11 +61,34 @@ export async function doctorCommand(argv: string[]): Promise<number> {
     overrides: { ...(positionals.length ? { elements: positionals } : {}), ...(types?.length ? { types: types as never } : {}), ...(flags.offline ? { offline: true } : {}) },
     requireElements: false,
   });
-  const build = config.elements.length ? await planBuild(config) : undefined;
-  const { diagnose, formatDoctor } = await import('../doctor/index.js');
+  const { checkElementClosure } = await import('../elements/closure.js');
+  const { formatClosure, formatDibInstall } = await import('../doctor/elements.js');
+  let closure = config.elements.length ? await checkElementClosure(config) : undefined;
+  const head: string[] = [formatDibInstall(dibInstall(), CORE_DIR, version())];
+  if (flags.fix && closure?.npmLine) {
+    if (!flags.json) out([...head, ...formatClosure(closure, config.baseDir), '']);
+    installElements(closure.npmLine, config.baseDir, !!flags.json);
+    closure = await checkElementClosure(config);
+    head.push('', 'after installing the element packages:');
+  }
+  if (closure && !flags.json) head.push(...formatClosure(closure, config.baseDir), '');
+  const build = config.elements.length && !closure?.missing.length ? await planBuild(config) : undefined;
+  const { diagnose, formatDoctor: formatReport } = await import('../doctor/index.js');
   const opts = { kvm: !flags.quick && !flags['no-kvm'], network: !flags.quick };
   let report = await diagnose(build, opts);
-  const out = (lines: string[]) => process.stdout.write(lines.join('\n') + '\n');
+  if (!flags.json) out(head);
+  const missingElements = closure?.missing.map((m) => m.name) ?? [];
+  // without its elements there is no build to ask for host tools: say so instead of "none"
+  const formatDoctor = (r: typeof report): string[] =>
+    missingElements.length
+      ? formatReport(r).map((l) =>
+          l.startsWith('config: none')
+            ? `config: ${config.file ?? 'command line'} (the elements' own host tools are checked once they are installed)`
+            : l === 'doctor: ready to build'
+              ? `doctor: not ready (elements not installed: ${missingElements.join(', ')})`
+              : l,
+        )
+      : formatReport(r);
   if (flags.fix && report.aptLine) {
     if (!flags.json) out(formatDoctor(report));
     if (process.getuid && process.getuid() !== 0) {
@@ -79,6 +109,23 @@ export async function doctorCommand(argv: string[]): Promise<number> {
   } else if (!flags.json) {
     out(formatDoctor(report));
   }
-  if (flags.json) process.stdout.write(JSON.stringify(report) + '\n');
-  return report.ok ? 0 : 1;
+  const elementsOk = !missingElements.length;
+  if (flags.json) process.stdout.write(JSON.stringify({ ...report, ok: report.ok && elementsOk, elementPackages: closure }) + '\n');
+  return report.ok && elementsOk ? 0 : 1;
+}
+
+function out(lines: string[]): void {
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+/** `npm i -D …` in the project, for `dib doctor --fix`. */
+function installElements(npmLine: string, cwd: string, quiet: boolean): void {
+  const pkgs = npmLine.replace(/^npm i -D /, '').split(' ');
+  process.stderr.write(`dib doctor: running ${npmLine} in ${cwd}\n`);
+  const r = spawnSync('npm', ['install', '--save-dev', ...pkgs], { cwd, stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'] });
+  if (r.status !== 0) {
+    throw new DibError('E_ELEMENT_NOT_FOUND', `${npmLine} failed in ${cwd} (${r.error ? r.error.message : `exit status ${r.status}`})`, {
+      hint: 'check the package names (npm view NAME) and the npm registry (npm config get registry)',
+    });
+  }
 }

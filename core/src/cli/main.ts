@@ -23,6 +23,7 @@ const COMMANDS: Record<string, Command> = {
   boot: { summary: 'boot an image in QEMU and wait for the login prompt', load: async () => (await import('./boot.js')).bootCommand },
   doctor: { summary: 'check the host for what the config needs; print the apt-get line', load: async () => (await import('./doctor.js')).doctorCommand },
   init: { summary: 'write a commented dib.config.ts in the current directory', load: async () => (await import('./init.js')).initCommand },
+  add: { summary: "install an element package and add it to the config's elements", load: async () => (await import('./add.js')).addCommand },
   'new-element': { summary: 'create an element package dib-element-NAME/', load: async () => (await import('./new-element.js')).newElementCommand },
 };
 
