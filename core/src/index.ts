@@ -11,6 +11,10 @@ export type { PhaseName, HookName, PhaseWhere } from './contract/phases.js';
 export type {
   Build,
   BuildPaths,
+  DibTapOptions,
+  ElementPhaseHook,
+  ElementPhaseHooks,
+  StateKey,
   Cache,
   CleanupStack,
   CommandRunner,
@@ -26,14 +30,18 @@ export type {
   TapOptions,
 } from './contract/build.js';
 export { DibError, isDibError, toDibError } from './errors.js';
-export type { ErrorCode } from './errors.js';
+export type { ErrorCode, ErrorContext } from './errors.js';
+export { createHooksRegistry } from './contract/hooks-registry.js';
+export { stateKey } from './pipeline/state.js';
+export { getDiskHooks } from './contract/disk-hooks.js';
+export type { DiskHooks, BiosBootRequest } from './contract/disk-hooks.js';
 export { createHostRunner, createChrootRunner, commandLine } from './chroot/run.js';
 export { silentLogger } from './log/logger.js';
 export { writeOutputs, requiredHostTools } from './output/index.js';
 export type { OutputFile, WriteOutputsOptions } from './output/index.js';
 export { bootImage } from './boot/index.js';
 export type { BootOptions, BootResult } from './boot/index.js';
-export { DISK_LAYOUT_KEY, BIOS_BOOT_KEY, planLayout } from './disk/index.js';
+export { planLayout } from './disk/index.js';
 export type { DiskLayout, BiosBootFiles } from './disk/index.js';
 export { blockDeviceSource, planBuildLayout } from './pipeline/finish.js';
 export { archFamily } from './util/arch.js';

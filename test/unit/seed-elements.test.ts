@@ -73,13 +73,13 @@ test('base: store-build-settings, baseline tools, iscsi, upgrade, cloud-init', a
   });
   getPackageInstallsHooks(h.build).installPackages.tap({ name: 'spy', stage: -1 }, (_c, r) => void requests.push(r));
   await mkdir(join(h.root, 'etc'), { recursive: true });
-  await h.taps('extraData').find((x) => x.name === 'store-build-settings')!.fn(h.ctx('extraData', 'base', 'store-build-settings'));
+  await h.runTap('extraData', 'store-build-settings');
   const envText = await readFile(join(h.build.paths.hooksDir, 'dib_environment'), 'utf8');
   t.regex(envText, /^declare -x DIB_FOO="a \\"b\\" \\\$c"$/m);
   t.is(await readFile(join(h.build.paths.hooksDir, 'dib_arguments'), 'utf8'), '-o image vm debian-minimal\n');
 
-  for (const name of ['baseline-tools']) await h.taps('preInstall').find((x) => x.name === name)!.fn(h.ctx('preInstall', 'base', name));
-  for (const name of ['baseline-environment', 'up-to-date', 'cloud-init']) await h.taps('install').find((x) => x.name === name)!.fn(h.ctx('install', 'base', name));
+  for (const name of ['baseline-tools']) await h.runTap('preInstall', name);
+  for (const name of ['baseline-environment', 'up-to-date', 'cloud-init']) await h.runTap('install', name);
   t.deepEqual(h.commands.filter((c) => c.file === 'apt-get').map((c) => c.args.filter((a) => !a.startsWith('Dpkg::') && a !== '-o').join(' ')), [
     '-y update',
     '--assume-yes install apt-transport-https',
@@ -95,8 +95,8 @@ test('base: DIB_AVOID_PACKAGES_UPDATE=1 and DIB_SKIP_BASE_PACKAGE_INSTALL=1 skip
   const requests: PackageRequest[] = [];
   const h = await createHarness({ elements: SEED(), env: { DIB_AVOID_PACKAGES_UPDATE: '1', DIB_SKIP_BASE_PACKAGE_INSTALL: '1', DIB_RELEASE: 'trixie' } });
   getPackageInstallsHooks(h.build).installPackages.tap({ name: 'spy', stage: -1 }, (_c, r) => void requests.push(r));
-  for (const name of ['baseline-tools']) await h.taps('preInstall').find((x) => x.name === name)!.fn(h.ctx('preInstall', 'base', name));
-  for (const name of ['baseline-environment', 'up-to-date']) await h.taps('install').find((x) => x.name === name)!.fn(h.ctx('install', 'base', name));
+  for (const name of ['baseline-tools']) await h.runTap('preInstall', name);
+  for (const name of ['baseline-environment', 'up-to-date']) await h.runTap('install', name);
   t.deepEqual(requests, [{ action: 'install', packages: ['apt-transport-https'] }]);
 });
 

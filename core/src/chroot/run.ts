@@ -133,6 +133,7 @@ const HOST_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 export function createHostRunner(opts: RunnerOptions): CommandRunner {
   const base = opts.env ?? { PATH: process.env.PATH ?? HOST_PATH, LC_ALL: 'C' };
   return {
+    withLogger: (log) => createHostRunner({ ...opts, log }),
     run(file, args = [], options = {}) {
       return runCommand(commandLine(file, args), file, args, mergeEnv(base, options.env), { log: opts.log, signal: opts.signal, ...options });
     },
@@ -168,6 +169,7 @@ export function createChrootRunner(opts: ChrootRunnerOptions): CommandRunner {
     });
   };
   return {
+    withLogger: (log) => createChrootRunner({ ...opts, log }),
     run(file, args = [], options = {}) {
       return go(commandLine(file, args), file, args, options);
     },

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { PHASES, type PhaseName } from '../contract/phases.js';
 import type { Build, PhaseContext, TapOptions } from '../contract/build.js';
 import { defineElement, type Element } from '../contract/element.js';
+import { stateKey } from '../pipeline/state.js';
 import { previewFragments } from './env.js';
 import { FRAGMENT_NAME, compareFragments, listScripts } from './run-parts.js';
 import { runScript } from './script.js';
@@ -71,7 +72,7 @@ function installTypeFor(build: Build, prefix: string): string {
   return build.env[`DIB_INSTALLTYPE_${prefix.replace(/-/g, '_')}`] || build.env.DIB_DEFAULT_INSTALLTYPE || build.config.installType || 'source';
 }
 
-const SUPPORT_KEY = 'legacy:support-taps';
+const SUPPORT_KEY = stateKey<true>('dib-elements:support-taps');
 
 /** Taps dib adds once per build for directory elements: install-static, source-repositories. */
 async function registerSupportTaps(build: Build): Promise<void> {

@@ -4,7 +4,7 @@
  * answers `installPackages`.
  */
 import { AsyncSeriesBailHook, AsyncSeriesWaterfallHook } from 'tapable';
-import { DibError } from '@dib/core';
+import { createHooksRegistry, DibError } from '@dib/core';
 import type { Build, PhaseContext } from '@dib/core';
 import { familyOf, mapPackages, readElementPkgMap } from '@dib/element-pkg-map';
 import type { PreseedContext, PreseedRequest } from './preseed.js';
@@ -32,19 +32,12 @@ export interface PackageInstallsHooks {
   preseedPackages: AsyncSeriesWaterfallHook<[PreseedRequest, PreseedContext]>;
 }
 
-const hooksOf = new WeakMap<Build, PackageInstallsHooks>();
-
-export function getPackageInstallsHooks(build: Build): PackageInstallsHooks {
-  let hooks = hooksOf.get(build);
-  if (!hooks) {
-    hooks = Object.freeze({
-      installPackages: new AsyncSeriesBailHook<[PhaseContext, PackageRequest], true | undefined>(['ctx', 'request']),
-      preseedPackages: new AsyncSeriesWaterfallHook<[PreseedRequest, PreseedContext]>(['packages', 'ctx']),
-    });
-    hooksOf.set(build, hooks);
-  }
-  return hooks;
-}
+export const getPackageInstallsHooks: (build: Build) => PackageInstallsHooks = createHooksRegistry('package-installs', () =>
+  Object.freeze({
+    installPackages: new AsyncSeriesBailHook<[PhaseContext, PackageRequest], true | undefined>(['ctx', 'request']),
+    preseedPackages: new AsyncSeriesWaterfallHook<[PreseedRequest, PreseedContext]>(['packages', 'ctx']),
+  }),
+);
 
 /** The element that installs packages for a distro, for error messages. */
 export function packageElementFor(distro: string | undefined): string {
