@@ -23,6 +23,29 @@ function closingBracket(text: string, open: number): number {
   return -1;
 }
 
+/** `text` with comments blanked out (same length), so positions still match. */
+function withoutComments(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '/' && text[i + 1] === '/') {
+      const end = text.indexOf('\n', i) < 0 ? text.length : text.indexOf('\n', i);
+      out += ' '.repeat(end - i);
+      i = end - 1;
+    } else if (c === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2) < 0 ? text.length : text.indexOf('*/', i + 2) + 2;
+      out += text.slice(i, end).replace(/[^\n]/g, ' ');
+      i = end - 1;
+    } else if (c === "'" || c === '"' || c === '`') {
+      let j = i + 1;
+      for (; j < text.length && text[j] !== c; j++) if (text[j] === '\\') j++;
+      out += text.slice(i, j + 1);
+      i = j;
+    } else out += c;
+  }
+  return out;
+}
+
 /** The `elements:` key outside comments. */
 function findElementsKey(text: string): RegExpExecArray | undefined {
   const re = /(^|[\s{,])(['"]?)elements\2\s*:\s*\[/g;
@@ -54,11 +77,13 @@ export function addToSourceConfig(text: string, name: string, file: string): str
   const body = inner.replace(/\s+$/, '');
   if (!body.trim()) return `${text.slice(0, open + 1)}${lit}${text.slice(close)}`;
   if (inner.includes('\n')) {
-    // one element per line: the new one on its own line, indented like the last
+    // one element per line: the new one on its own line, indented like the last; a comma
+    // after the last element goes before a comment that ends its line
+    const code = withoutComments(body).replace(/\s+$/, '');
     const lastLine = body.slice(body.lastIndexOf('\n') + 1);
     const indent = /^\s*/.exec(lastLine)![0];
-    const sep = body.endsWith(',') ? '' : ',';
-    return `${text.slice(0, open + 1)}${body}${sep}\n${indent}${lit},${inner.slice(body.length)}${text.slice(close)}`;
+    const withComma = code.endsWith(',') ? body : `${body.slice(0, code.length)},${body.slice(code.length)}`;
+    return `${text.slice(0, open + 1)}${withComma}\n${indent}${lit},${inner.slice(body.length)}${text.slice(close)}`;
   }
   const sep = body.endsWith(',') ? ' ' : ', ';
   return `${text.slice(0, open + 1)}${body}${sep}${lit}${inner.slice(body.length)}${text.slice(close)}`;
