@@ -206,6 +206,18 @@ test.serial('dib new-element motd: its own tests pass, it publishes, and a secon
   t.is((await fs.readJson(path.join(created, 'package.json'))).devDependencies['dib-element-motd'], '^0.1.0');
   t.regex(await fs.readFile(path.join(created, 'dib.config.ts'), 'utf8'), /elements: \['busybox-root', 'motd'\]/);
   t.regex((await ok(npx(['dib', 'plan'], created), 'dib plan after add')).stdout, /50 +motd-hello +motd/);
+
+  // dib doctor finds the element that is not installed, and --fix installs it
+  const first = path.join(work, 'first');
+  const before = await npx(['dib', 'doctor', '--quick', 'busybox-root', 'motd'], first);
+  t.is(before.exitCode, 1);
+  t.regex(before.stdout, /FAIL +motd +not found \(named on the command line\); package dib-element-motd/);
+  t.regex(before.stdout, /^ {2}npm i -D dib-element-motd$/m);
+  const fix = await ok(npx(['dib', 'doctor', '--quick', '--fix', 'busybox-root', 'motd'], first), 'dib doctor --fix');
+  t.regex(fix.stdout, /after installing the element packages:\n\nelement packages:\n(?:.*\n)*? +ok +motd +dib-element-motd@0\.1\.0/);
+  t.regex(fix.stdout, /doctor: ready to build/);
+  t.is((await fs.readJson(path.join(first, 'package.json'))).devDependencies['dib-element-motd'], '^0.1.0');
+  t.log(`$ npx dib doctor --fix busybox-root motd\n${fix.all.split('\n').filter((l) => /motd|running|doctor:/.test(l)).join('\n')}`);
 });
 
 /** Publish a variant of the element package in `dir`: another version, deps, or name. */

@@ -46,7 +46,7 @@ export function projectDib(cwd: string, self: DibPackage): DibPackage | undefine
       const real = realpathSync(candidate);
       if (real === self.dir) return undefined;
       const pkg = readPackage(real);
-      if (pkg && existsSync(pkg.bin)) return pkg;
+      if (pkg) return pkg;
     }
     if (path.dirname(d) === d) return undefined;
   }
