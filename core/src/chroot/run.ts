@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { DibError } from '../errors.js';
+import { commandLine } from '../util/shell.js';
 import type { CommandRunner, Logger, RunOptions, RunResult } from '../vocabulary.js';
 
 const TAIL_LINES = 20;
@@ -119,13 +120,7 @@ export async function runCommand(
   return result;
 }
 
-function quote(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-export function commandLine(file: string, args: readonly string[]): string {
-  return [file, ...args].map(quote).join(' ');
-}
+export { commandLine } from '../util/shell.js';
 
 const HOST_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 

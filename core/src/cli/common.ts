@@ -17,6 +17,15 @@ export async function planBuild(config: ResolvedConfig, argv: string[] = []): Pr
   return createBuild({ config, argv, planOnly: true, bus });
 }
 
+/**
+ * A planned build of just `elements` (and their deps), no base, no operating system: for
+ * commands that ask an element's answer to a core hook (`dib pkg-map`, `dib packages`).
+ */
+export async function elementsBuild(elements: string[], configPath?: string): Promise<DibBuild> {
+  const config = await loadConfig({ configPath, overrides: { elements, skipBase: true } });
+  return createBuild({ config, planOnly: true, requireOs: false, bus: new EventBus() });
+}
+
 export function helpRequested(argv: string[]): boolean {
   return argv.includes('--help') || argv.includes('-h');
 }

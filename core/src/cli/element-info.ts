@@ -1,4 +1,5 @@
-/** `dib element-info`: DIB's element-info (reference §3.4). */
+/** `dib element-info`: DIB's element-info (docs/dib-behaviour.md#element-info). */
+import { shellQuote } from '../util/shell.js';
 import { parseCommand } from './args.js';
 import { helpRequested, loadConfig } from './common.js';
 import { ElementResolver } from '../elements/resolve.js';
@@ -13,10 +14,6 @@ Resolves element names as a build would (paths, elementsPath, packages) and prin
   --expand-dependencies   the names with all dependencies, space-separated
   --env                   IMAGE_ELEMENT, IMAGE_ELEMENT_YAML and get_image_element_array, for eval`;
 
-function shq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 export function formatElementEnv(elements: readonly ResolvedElement[]): string {
   const names = elements.map((e) => e.name).join(' ');
   const arr = [...elements]
@@ -24,8 +21,8 @@ export function formatElementEnv(elements: readonly ResolvedElement[]): string {
     .map((e) => `[${e.name}]=${e.dir}`)
     .join(' ');
   return [
-    `export IMAGE_ELEMENT=${shq(names)}`,
-    `export IMAGE_ELEMENT_YAML=${shq(imageElementYaml(elements) + '\n')}`,
+    `export IMAGE_ELEMENT=${shellQuote(names)}`,
+    `export IMAGE_ELEMENT_YAML=${shellQuote(imageElementYaml(elements) + '\n')}`,
     `function get_image_element_array {`,
     `  echo "${arr}"`,
     `};`,

@@ -1,17 +1,8 @@
 /** `dib packages [--json] [elements…]`: the squashed package-installs result, without building. */
-import type { ResolvedElement } from '../contract/element.js';
-import type { Env } from '../vocabulary.js';
+import { getPackageHooks } from '../contract/package-hooks.js';
+import { DibError } from '../errors.js';
 import { BUILD_OPTIONS, overridesFrom, parseCommand, type BuildFlags } from './args.js';
 import { helpRequested, loadConfig, planBuild } from './common.js';
-import { importElementPackage } from './plugin-import.js';
-
-type Squashed = Record<string, { install?: Array<[string, string]>; uninstall?: Array<[string, string]> }>;
-
-interface PackageInstallsModule {
-  squashPackageInstalls(elements: readonly ResolvedElement[], env: Readonly<Env>, installTypeOf: (element: string) => string): Promise<Squashed> | Squashed;
-  /** the exact text the build writes to /tmp/package-installs.json */
-  formatSquashed(squashed: Squashed): string;
-}
 
 export const PACKAGES_USAGE = `Usage: dib packages [--json] [--config PATH] [build options] [elements…]
 
@@ -27,13 +18,15 @@ export async function packagesCommand(argv: string[]): Promise<number> {
   const { flags, positionals } = parseCommand<BuildFlags>('packages', argv, BUILD_OPTIONS);
   const config = await loadConfig({ configPath: flags.config, overrides: overridesFrom(flags, positionals) });
   const build = await planBuild(config, argv);
-  const mod = await importElementPackage<PackageInstallsModule>('@dib/element-package-installs', config.baseDir);
-  const squashed = await mod.squashPackageInstalls(build.elements, build.env, (e) => build.installTypeOf(e));
+  const planned = await getPackageHooks(build).plannedPackages.promise();
+  if (!planned) {
+    throw new DibError('E_PACKAGE_INSTALLS', 'no element of this build plans package installs', { hint: 'package-installs answers this; it comes with base (do not use -n) or add it to the elements' });
+  }
   if (flags.json) {
-    process.stdout.write(mod.formatSquashed(squashed) + '\n');
+    process.stdout.write(planned.text + '\n');
     return 0;
   }
-  for (const [phase, v] of Object.entries(squashed)) {
+  for (const [phase, v] of Object.entries(planned.packages)) {
     process.stdout.write(`${phase}\n`);
     for (const [pkg, el] of v.install ?? []) process.stdout.write(`  install    ${pkg.padEnd(32)} ${el}\n`);
     for (const [pkg, el] of v.uninstall ?? []) process.stdout.write(`  uninstall  ${pkg.padEnd(32)} ${el}\n`);

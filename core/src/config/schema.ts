@@ -5,7 +5,7 @@
 
 /** One entry of DIB's block-device YAML: a single-key map `{ plugin: { …params } }`. */
 export type BlockDeviceEntry = Record<string, Record<string, unknown>>;
-/** DIB's block-device configuration (reference §6.2) written as an object. */
+/** DIB's block-device configuration (docs/dib-behaviour.md#block-device-config) written as an object. */
 export type BlockDeviceConfig = BlockDeviceEntry[];
 
 /** Output types dib can write (`-t`). */

@@ -6,7 +6,8 @@
  */
 import { DibError } from '../errors.js';
 import type { DiskLayout, LayoutFilesystem, LayoutPartition, TableKind } from './layout.js';
-import { alignDown, alignUp, formatBytes, KiB, MiB } from './size.js';
+import { alignDown, alignUp, KiB, MiB } from './size.js';
+import { formatBytes } from '../util/bytes.js';
 
 export interface PartitionGeometry {
   name: string;

@@ -15,11 +15,11 @@
  *   biosBoot: await getDiskHooks(build).biosBootCode.promise({ layout }) });
  * ```
  */
-export { parseAbsoluteSize, parseSizeSpec, sizeToBytes, formatBytes, formatSizeSpec, alignUp, alignDown, KiB, MiB, GiB, TiB } from './size.js';
+export { parseAbsoluteSize, parseSizeSpec, sizeToBytes, formatSizeSpec, alignUp, alignDown, KiB, MiB, GiB, TiB } from './size.js';
 export type { SizeSpec } from './size.js';
 export { parseBlockDeviceConfig, PLUGINS } from './config.js';
 export type { ConfigNode, PartitionEntry, ParsedConfig, PluginName } from './config.js';
-export { planLayout, layoutFromParsed, layoutEnv, fstab, filesystemAt, FALLBACK_BLOCK_DEVICE_CONFIG, SUPPORTED_FS_TYPES, LABEL_LIMITS } from './layout.js';
+export { planLayout, layoutFromParsed, layoutEnv, fstab, FALLBACK_BLOCK_DEVICE_CONFIG, SUPPORTED_FS_TYPES, LABEL_LIMITS } from './layout.js';
 export type { DiskLayout, LayoutPartition, LayoutFilesystem, LayoutParams, FstabEntry, FsType, TableKind } from './layout.js';
 export { computeGeometry, minimumFsSize, suggestedFsSize, GPT_TAIL } from './geometry.js';
 export type { DiskGeometry, PartitionGeometry, FilesystemGeometry } from './geometry.js';

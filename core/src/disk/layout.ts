@@ -400,10 +400,6 @@ export function layoutEnv(layout: DiskLayout): Record<string, string> {
   };
 }
 
-/** The filesystem mounted at `point`, if any. */
-export function filesystemAt(layout: DiskLayout, point: string): LayoutFilesystem | undefined {
-  return layout.filesystems.find((f) => f.mountPoint === point);
-}
 
 /**
  * DIB's writefstab: one line per mounted filesystem with an fstab entry, in mount order

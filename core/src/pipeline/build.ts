@@ -38,6 +38,8 @@ export interface CreateBuildOptions {
   /** plan only: no work dir is made and nothing will run */
   planOnly?: boolean;
   signal?: AbortSignal;
+  /** false: no operating-system element needed (a build made to ask an element's hooks) */
+  requireOs?: boolean;
 }
 
 /** The runners of a phase (made by the driver for the phase environment), bound to each tap's logger. */
@@ -225,7 +227,7 @@ function unavailableRunners(): Runners {
 export async function createBuild(opts: CreateBuildOptions): Promise<DibBuild> {
   const { config } = opts;
   const warnings: string[] = [];
-  const expansion = await resolveBuildElements(config, { warn: (m) => warnings.push(m) });
+  const expansion = await resolveBuildElements(config, { warn: (m) => warnings.push(m), requireOs: opts.requireOs });
   const build = new DibBuild(
     config,
     expansion.elements,

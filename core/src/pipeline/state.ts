@@ -1,10 +1,5 @@
 import type { StateKey, StateStore } from '../vocabulary.js';
 
-/** A typed StateStore key (`stateKey<Result>('debootstrap:result')`). */
-export function stateKey<T>(name: string): StateKey<T> {
-  return Object.freeze({ name });
-}
-
 export class MapState implements StateStore {
   private map = new Map<string, unknown>();
   get<T>(key: StateKey<T>): T | undefined {

@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defineElement, DibError, stateKey } from '@dib/core';
+import { defineElement, DibError, getPackageHooks, stateKey } from '@dib/core';
 import type { HookName, PhaseContext } from '@dib/core';
 import { legacyPackageLists, squashBuild } from './collect.js';
 import { getPackageInstallsHooks, mapForElement, requestPackages } from './hooks.js';
@@ -121,5 +121,10 @@ export default defineElement({
     }
     build.hooks.install.tapPromise({ name: 'install-extra-packages', stage: 999 }, installExtraPackages);
     getPackageInstallsHooks(build).preseedPackages.tapPromise('package-installs', packageInstallsPreseed);
+    // `dib packages`: what the squash at extra-data will say, from the build's final environment
+    getPackageHooks(build).plannedPackages.tapPromise('package-installs', async () => {
+      const squashed = await squashBuild(build);
+      return { packages: squashed, text: formatSquashed(squashed) };
+    });
   },
 });
