@@ -10,11 +10,9 @@ export async function loadConfig(opts: { configPath?: string; overrides?: Partia
 
 /** A build that only registers taps (dib plan, dib packages); its warnings go to stderr. */
 export async function planBuild(config: ResolvedConfig, argv: string[] = []): Promise<DibBuild> {
-  const bus = new EventBus();
-  bus.on((e) => {
-    if (e.type === 'log' && e.level === 'warn') process.stderr.write(`dib: warning: ${e.message}\n`);
-  });
-  return createBuild({ config, argv, planOnly: true, bus });
+  const build = await createBuild({ config, argv, planOnly: true, bus: new EventBus() });
+  for (const w of build.resolutionWarnings) process.stderr.write(`dib: warning: ${w}\n`);
+  return build;
 }
 
 /**

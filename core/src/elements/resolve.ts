@@ -300,7 +300,7 @@ export class ElementResolver {
   private async fromDirectory(dir: string, name: string): Promise<ResolvedElement & { version?: string }> {
     const real = await fs.realpath(dir);
     const pj = readPackage(real);
-    if (pj?.hasEntry) return this.fromPackage(real, pj.name);
+    if (pj?.hasEntry) return this.fromPackage(real, pj.name, false);
     if (!(await isDirectoryElement(real))) {
       throw new DibError('E_ELEMENT_INVALID', `'${real}' is neither an element package nor a DIB element directory`, {
         hint: 'a DIB element has element-deps or <phase>.d/ directories; a package element has a package.json with main/exports',
@@ -309,7 +309,8 @@ export class ElementResolver {
     return { name, element: await loadDirectoryElement(real, name), dir: real, kind: 'directory' };
   }
 
-  private async fromPackage(dir: string, requestedAs: string): Promise<ResolvedElement & { version?: string }> {
+  /** `byName`: found by an element name (not a path), so its package's name should match it */
+  private async fromPackage(dir: string, requestedAs: string, byName = true): Promise<ResolvedElement & { version?: string }> {
     const hit = this.loaded.get(dir);
     if (hit) return hit;
     const info = readPackage(dir);
@@ -340,7 +341,7 @@ export class ElementResolver {
     }
     assertContract(el, pkg);
     const expected = elementNameOf(pkg);
-    if (el.name !== expected) {
+    if (byName && el.name !== expected) {
       this.warn(`package ${pkg} holds element '${el.name}', not '${expected}' as its name says; the build knows it as '${el.name}' — rename the element or the package`);
     }
     const resolved = { name: el.name, element: el, packageName: pkg, dir, kind: 'package' as const, version: info?.version };

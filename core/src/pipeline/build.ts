@@ -56,6 +56,8 @@ export class DibBuild implements Build {
   readonly cleanup: Cleanup;
   readonly cache: DirCache;
   readonly tapTimings: TapTiming[] = [];
+  /** element resolution's warnings (two packages for one name, …); the driver logs them after build-start */
+  readonly resolutionWarnings: string[] = [];
   currentPhase: PhaseName | undefined;
   paths: BuildPaths;
   private readonly hookSet: PhaseHookSet;
@@ -237,7 +239,7 @@ export async function createBuild(opts: CreateBuildOptions): Promise<DibBuild> {
     opts.signal ?? new AbortController().signal,
     opts.argv ?? [],
   );
-  for (const w of warnings) build.log.warn(w);
+  build.resolutionWarnings.push(...warnings);
   await build.applyElements();
   return build;
 }
