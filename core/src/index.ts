@@ -3,7 +3,7 @@
  * context interfaces, errors and helpers elements may use.
  */
 export { defineConfig, OUTPUT_TYPES } from './config/schema.js';
-export type { DibConfig, ResolvedConfig, BlockDeviceConfig, BlockDeviceEntry, OutputType } from './config/schema.js';
+export type { DibConfig, ResolvedConfig, BlockDeviceConfig, BlockDeviceEntry, OutputType, ConfigEnv, DibConfigFn, DibConfigExport } from './config/schema.js';
 export { defineElement, isElement, ELEMENT_CONTRACT } from './contract/element.js';
 export type { Element, ElementDefinition, ResolvedElement, Env, PackageInstalls, PackageParams, PkgMap, HostTool } from './contract/element.js';
 export { PHASES, PHASE_NAMES, phaseInfo, isPhaseName } from './contract/phases.js';

@@ -4,30 +4,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import type { ParseArgsConfig } from 'node:util';
 import { loadConfigFile } from '../config/load.js';
 import { DibError, isDibError } from '../errors.js';
 import { ElementResolver, isPathLike } from '../elements/resolve.js';
 import { addElementToConfig } from '../scaffold/config-edit.js';
-import { parseCommand } from './args.js';
-import { helpRequested } from './common.js';
-
-export const ADD_USAGE = `Usage: dib add [--config PATH] [--no-install] ELEMENT…
-
-Adds elements to the config's \`elements\` list. ELEMENT is an element name (motd), a package
-(dib-element-motd, @acme/dib-element-motd, with an optional @version) or a path. A name that no
-installed package provides is installed first with npm i -D, in the config's directory: the
-first of @dib/element-NAME and dib-element-NAME that the npm registry has.
-
-Options:
-  --config PATH   config file to edit (default: the one dib build would read)
-  --no-install    only edit the config; fail when the element is not installed`;
-
-const OPTIONS = {
-  config: { type: 'string' },
-  'no-install': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const satisfies ParseArgsConfig['options'];
+import { stringValue } from './args.js';
+import { prepareCommand } from './common.js';
 
 /** `dib-element-motd@^0.2.0` → `dib-element-motd`; `@acme/x@1` → `@acme/x`. */
 function withoutVersion(spec: string): string {
@@ -52,11 +34,10 @@ function packageFor(spec: string, cwd: string): string {
 }
 
 export async function addCommand(argv: string[]): Promise<number> {
-  if (helpRequested(argv)) {
-    process.stdout.write(ADD_USAGE + '\n');
-    return 0;
-  }
-  const { flags, positionals } = parseCommand<{ config?: string; 'no-install'?: boolean }>('add', argv, OPTIONS);
+  const parsed = await prepareCommand('add', argv);
+  if (!parsed) return 0;
+  const { positionals } = parsed;
+  const flags = { config: stringValue(parsed, 'config'), 'no-install': parsed.values.has('no-install') };
   if (!positionals.length) throw new DibError('E_USAGE', 'dib add takes one or more elements', { hint: 'dib add motd, or dib add dib-element-motd' });
   const loaded = await loadConfigFile({ configPath: flags.config, dir: process.cwd() });
   if (!loaded) {

@@ -1,85 +1,56 @@
-/** `dib doctor`: what the host lacks for the current config, and the apt-get line that fixes it. */
+/**
+ * `dib doctor`: which dib runs, the element packages the config needs (and the npm line for the
+ * missing ones), what the host lacks, and the apt-get line that fixes it.
+ */
 import { spawnSync } from 'node:child_process';
-import type { ParseArgsConfig } from 'node:util';
-import { DibError } from '../errors.js';
-import { parseCommand } from './args.js';
-import { helpRequested, loadConfig, planBuild } from './common.js';
-import { dibInstall } from '../util/dib-install.js';
-import { version } from './main.js';
 import { fileURLToPath } from 'node:url';
+import { DibError } from '../errors.js';
+import { dibInstall } from '../util/dib-install.js';
+import { loadCommandConfig, planBuild, prepareCommand } from './common.js';
+import { version } from './main.js';
 
 const CORE_DIR = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 
-export const DOCTOR_USAGE = `Usage: dib doctor [--fix] [--config PATH] [elements…]
+function out(lines: string[]): void {
+  process.stdout.write(lines.join('\n') + '\n');
+}
 
-Checks what the current config (or the elements named) needs: every element of the build and
-the package it comes from (and the npm line for the ones not installed), every host tool and
-which element or output needs it, root, free disk in the work and cache dirs, KVM (for dib
-boot) and whether the Debian-family mirror answers. Prints the exact npm and apt-get lines for
-what is missing. Exit status 0 when a build can run, 1 when not.
-
-Options:
-  --fix             install the missing element packages (npm i -D, in the config's
-                    directory) and run the apt-get line (as root), then check again
-  --config PATH     config file to use
-  -t TYPES          output types to check for (default: the config's)
-  --quick           skip the KVM probe and the mirror check
-  --offline         skip the mirror check
-  --no-kvm          skip the KVM probe (it boots a tiny guest: up to 3 s)
-  --json            print the report as one JSON object`;
-
-const OPTIONS = {
-  fix: { type: 'boolean' },
-  config: { type: 'string' },
-  type: { type: 'string', short: 't', multiple: true },
-  quick: { type: 'boolean' },
-  offline: { type: 'boolean' },
-  'no-kvm': { type: 'boolean' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const satisfies ParseArgsConfig['options'];
-
-interface DoctorFlags {
-  fix?: boolean;
-  config?: string;
-  type?: string[];
-  quick?: boolean;
-  offline?: boolean;
-  'no-kvm'?: boolean;
-  json?: boolean;
+/** `npm i -D …` in the project, for `dib doctor --fix`. */
+function installElements(npmLine: string, cwd: string, quiet: boolean): void {
+  const pkgs = npmLine.replace(/^npm i -D /, '').split(' ');
+  process.stderr.write(`dib doctor: running ${npmLine} in ${cwd}\n`);
+  const r = spawnSync('npm', ['install', '--save-dev', ...pkgs], { cwd, stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'] });
+  if (r.status !== 0) {
+    throw new DibError('E_ELEMENT_NOT_FOUND', `${npmLine} failed in ${cwd} (${r.error ? r.error.message : `exit status ${r.status}`})`, {
+      hint: 'check the package names (npm view NAME) and the npm registry (npm config get registry)',
+    });
+  }
 }
 
 export async function doctorCommand(argv: string[]): Promise<number> {
-  if (helpRequested(argv)) {
-    process.stdout.write(DOCTOR_USAGE + '\n');
-    return 0;
-  }
-  const { flags, positionals } = parseCommand<DoctorFlags>('doctor', argv, OPTIONS);
-  const types = flags.type?.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
-  const config = await loadConfig({
-    configPath: flags.config,
-    overrides: { ...(positionals.length ? { elements: positionals } : {}), ...(types?.length ? { types: types as never } : {}), ...(flags.offline ? { offline: true } : {}) },
-    requireElements: false,
-  });
+  const parsed = await prepareCommand('doctor', argv);
+  if (!parsed) return 0;
+  const flags = { fix: parsed.values.has('fix'), quick: parsed.values.has('quick'), 'no-kvm': parsed.values.has('no-kvm'), json: parsed.values.has('json') };
+  const { config } = await loadCommandConfig(parsed, { requireElements: false });
+
+  // the elements first: without them there is no build to ask for host tools
   const { checkElementClosure } = await import('../elements/closure.js');
   const { formatClosure, formatDibInstall } = await import('../doctor/elements.js');
   let closure = config.elements.length ? await checkElementClosure(config) : undefined;
   const head: string[] = [formatDibInstall(dibInstall(), CORE_DIR, version())];
   if (flags.fix && closure?.npmLine) {
     if (!flags.json) out([...head, ...formatClosure(closure, config.baseDir), '']);
-    installElements(closure.npmLine, config.baseDir, !!flags.json);
+    installElements(closure.npmLine, config.baseDir, flags.json);
     closure = await checkElementClosure(config);
-    head.push('', 'after installing the element packages:');
+    head.length = 0;
+    head.push('after installing the element packages:');
   }
   if (closure && !flags.json) head.push(...formatClosure(closure, config.baseDir), '');
-  const build = config.elements.length && !closure?.missing.length ? await planBuild(config) : undefined;
-  const { diagnose, formatDoctor: formatReport } = await import('../doctor/index.js');
-  const opts = { kvm: !flags.quick && !flags['no-kvm'], network: !flags.quick };
-  let report = await diagnose(build, opts);
-  if (!flags.json) out(head);
   const missingElements = closure?.missing.map((m) => m.name) ?? [];
-  // without its elements there is no build to ask for host tools: say so instead of "none"
-  const formatDoctor = (r: typeof report): string[] =>
+  const build = config.elements.length && !missingElements.length ? await planBuild(config) : undefined;
+
+  const { diagnose, formatDoctor: formatReport } = await import('../doctor/index.js');
+  const formatDoctor = (r: Awaited<ReturnType<typeof diagnose>>): string[] =>
     missingElements.length
       ? formatReport(r).map((l) =>
           l.startsWith('config: none')
@@ -89,6 +60,9 @@ export async function doctorCommand(argv: string[]): Promise<number> {
               : l,
         )
       : formatReport(r);
+  const opts = { kvm: !flags.quick && !flags['no-kvm'], network: !flags.quick };
+  let report = await diagnose(build, opts);
+  if (!flags.json) out(head);
   if (flags.fix && report.aptLine) {
     if (!flags.json) out(formatDoctor(report));
     if (process.getuid && process.getuid() !== 0) {
@@ -109,23 +83,7 @@ export async function doctorCommand(argv: string[]): Promise<number> {
   } else if (!flags.json) {
     out(formatDoctor(report));
   }
-  const elementsOk = !missingElements.length;
-  if (flags.json) process.stdout.write(JSON.stringify({ ...report, ok: report.ok && elementsOk, elementPackages: closure }) + '\n');
-  return report.ok && elementsOk ? 0 : 1;
-}
-
-function out(lines: string[]): void {
-  process.stdout.write(lines.join('\n') + '\n');
-}
-
-/** `npm i -D …` in the project, for `dib doctor --fix`. */
-function installElements(npmLine: string, cwd: string, quiet: boolean): void {
-  const pkgs = npmLine.replace(/^npm i -D /, '').split(' ');
-  process.stderr.write(`dib doctor: running ${npmLine} in ${cwd}\n`);
-  const r = spawnSync('npm', ['install', '--save-dev', ...pkgs], { cwd, stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'] });
-  if (r.status !== 0) {
-    throw new DibError('E_ELEMENT_NOT_FOUND', `${npmLine} failed in ${cwd} (${r.error ? r.error.message : `exit status ${r.status}`})`, {
-      hint: 'check the package names (npm view NAME) and the npm registry (npm config get registry)',
-    });
-  }
+  const ok = report.ok && !missingElements.length;
+  if (flags.json) process.stdout.write(JSON.stringify({ ...report, ok, elementPackages: closure }) + '\n');
+  return ok ? 0 : 1;
 }

@@ -18,6 +18,7 @@ import {
   measureTree,
   planLayout,
   type DiskLayout,
+  MiB,
 } from '../disk/index.js';
 import { writeOutputs } from '../output/index.js';
 import type { DibBuild } from './build.js';
@@ -63,7 +64,14 @@ export async function blockDeviceSource(build: Pick<Build, 'config' | 'env' | 'e
 export async function planBuildLayout(build: Pick<Build, 'config' | 'env' | 'elements'>): Promise<DiskLayout> {
   const { config, source } = await blockDeviceSource(build);
   const c = build.config;
-  return planLayout(config, source, { rootLabel: c.rootLabel, fsType: c.fsType, mkfsOptions: c.mkfsOptions, arch: c.arch });
+  return planLayout(config, source, {
+    rootLabel: c.rootLabel,
+    fsType: c.fsType,
+    mkfsOptions: c.mkfsOptions,
+    arch: c.arch,
+    ...(c.mkfsJournalSize !== undefined ? { journalSizeMiB: c.mkfsJournalSize / MiB } : {}),
+    ...(c.maxOnlineResize !== undefined ? { maxOnlineResize: c.maxOnlineResize } : {}),
+  });
 }
 
 /** Before block-device: write the planned layout's fstab into the tree (DIB's writefstab). */
@@ -81,7 +89,7 @@ export async function writeImages(build: DibBuild, host: CommandRunner): Promise
   if (types.some((t) => DISK_TYPES.includes(t))) {
     const layout = await build.diskPlan();
     const content = await measureTree(treeDir, layout);
-    const geometry = computeGeometry(layout, content, build.config.imageSize);
+    const geometry = computeGeometry(layout, content, build.config.imageSize, build.config.imageExtraSize);
     rawImage = path.join(build.paths.imageDir, 'image.raw');
     build.bus.emit({ type: 'progress', time: now(), label: 'assembling disk image', done: 0 });
     await assembleImage({
@@ -102,7 +110,7 @@ export async function writeImages(build: DibBuild, host: CommandRunner): Promise
     rawImage,
     compress: build.config.compress,
     checksum: build.config.checksum,
-    qemuImgOptions: build.env.QEMU_IMG_OPTIONS,
+    qemuImgOptions: build.config.qemuImgOptions,
     run: host,
     log: build.log,
     signal: build.signal,
