@@ -89,6 +89,7 @@ test.serial('every tarball has its README, LICENSE, metadata, built code, and so
   }
   const core = packed.find((p) => p.name === '@dib/core')!;
   t.true(core.unpackedSize > 500_000, `@dib/core is built before pack (${core.unpackedSize} bytes)`);
+  t.true(core.files.includes('schema.json'), 'the config JSON Schema is generated before pack');
   t.log(packed.map((p) => `${p.name}@${p.version}: ${(p.size / 1024).toFixed(1)} kB packed, ${p.files.length} files`).join('\n'));
 });
 

@@ -96,7 +96,7 @@ for (const p of packages) {
     t.true(pj.files?.includes('dist'));
     // shipped source maps point at shipped sources
     t.true(pj.files?.includes('src'));
-    t.regex(pj.scripts?.prepack ?? '', /scripts\/prepack\.mjs$/);
+    t.regex(pj.scripts?.prepack ?? '', /^node \.\.\/(\.\.\/)?scripts\/prepack\.mjs( && .+)?$/);
     t.regex(pj.scripts?.postpack ?? '', /scripts\/prepack\.mjs --after$/);
     for (const [dep, range] of Object.entries({ ...pj.dependencies, ...pj.peerDependencies })) {
       const ws = byName.get(dep);
@@ -106,8 +106,8 @@ for (const p of packages) {
   });
 }
 
-test('@dib/core exports its API, the CLI entry for the dib package and the testing helper, nothing else', (t) => {
-  t.deepEqual(Object.keys(byName.get('@dib/core')!.pj.exports ?? {}).sort(), ['.', './cli', './package.json', './testing']);
+test('@dib/core exports its API, the CLI entry for the dib package, the testing helper and the config schema, nothing else', (t) => {
+  t.deepEqual(Object.keys(byName.get('@dib/core')!.pj.exports ?? {}).sort(), ['.', './cli', './package.json', './schema.json', './testing']);
   t.is(byName.get('@dib/core')!.pj.bin, undefined, 'one package owns the dib command');
 });
 
