@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHostRunner, silentLogger, DibError } from '@dib/core';
-import { planLayout, computeGeometry, measureTree, assembleImage, type DiskLayout, type BiosBootFiles } from '@dib/core/internal/disk/index.js';
+import { planLayout, computeGeometry, measureTree, assembleImage, type DiskLayout, type BiosBootFiles } from '#core/disk/index.js';
 import { MBR_LAYOUT } from '@dib/element-block-device-mbr';
 import { tmpDir } from '../helpers/tmp.js';
 import { SMALL_EFI } from '../helpers/layouts.js';

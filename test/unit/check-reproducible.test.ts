@@ -8,8 +8,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createHostRunner, silentLogger } from '@dib/core';
-import { checkReproducible, firstBuildDir } from '@dib/core/internal/pipeline/reproducible.js';
-import type { BuildResult } from '@dib/core/internal/pipeline/driver.js';
+import { checkReproducible, firstBuildDir } from '#core/pipeline/reproducible.js';
+import type { BuildResult } from '#core/pipeline/driver.js';
 import { tarArchive } from '../helpers/tar-writer.js';
 import { tmpDir } from '../helpers/tmp.js';
 

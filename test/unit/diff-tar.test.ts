@@ -11,7 +11,7 @@ import { createReadStream } from 'node:fs';
 import { link, lstat, mkdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isDibError } from '@dib/core';
-import { readTar, tarNumber } from '@dib/core/internal/diff/tar.js';
+import { readTar, tarNumber } from '#core/diff/tar.js';
 import { fixChecksum, tarArchive } from '../helpers/tar-writer.js';
 import { tmpDir } from '../helpers/tmp.js';
 

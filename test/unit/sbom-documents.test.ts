@@ -3,8 +3,8 @@
  * schemas (ajv) and for what the schemas leave out (licence expressions, purls, references).
  */
 import test from 'ava';
-import { cyclonedxDocument, documentUuid, packageUrl, parseOsRelease, spdxDocument, distroQualifier } from '@dib/core/internal/sbom/index.js';
-import type { SbomInput } from '@dib/core/internal/sbom/index.js';
+import { cyclonedxDocument, documentUuid, packageUrl, parseOsRelease, spdxDocument, distroQualifier } from '#core/sbom/index.js';
+import type { SbomInput } from '#core/sbom/index.js';
 import { PackageURL, cycloneDxSchemaErrors, cycloneDxSemanticErrors, spdxSchemaErrors, spdxSemanticErrors } from '../helpers/sbom-schemas.js';
 
 const os = parseOsRelease('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\nID=debian\n');

@@ -52,6 +52,7 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
   let outputs: WrittenOutput[] = [];
   const { log, bus, signal } = build;
   bus.emit({ type: 'build-start', time: now(), name: build.config.name, elements: build.elements.map((e) => e.name), types: build.config.types });
+  for (const w of build.resolutionWarnings) log.warn(w);
   let error: DibError | undefined;
   let mounts: ChrootMounts | undefined;
   let inventory: CollectedInventory | undefined;
