@@ -12,7 +12,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isDibError } from '@dib/core';
-import { acquireLock, isLocked, withFileLock } from '@dib/core/internal/cache/lock.js';
+import { acquireLock, isLocked, withFileLock } from '#core/cache/lock.js';
 import { REPO } from '../helpers/cli.js';
 import { tmpDir } from '../helpers/tmp.js';
 

@@ -10,8 +10,8 @@ import { existsSync } from 'node:fs';
 import { chmod, lstat, mkdir, readdir, readFile, readlink, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createHostRunner, silentLogger, type Logger } from '@dib/core';
-import { DirCache, isLocked } from '@dib/core/internal/cache/cache.js';
-import { CACHE_TEMP_MARKER } from '@dib/core/internal/cache/entries.js';
+import { DirCache, isLocked } from '#core/cache/cache.js';
+import { CACHE_TEMP_MARKER } from '#core/cache/entries.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const isRoot = process.getuid?.() === 0;

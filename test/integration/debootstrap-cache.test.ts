@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm, stat, truncate } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createHostRunner, isDibError, type Logger } from '@dib/core';
-import { DirCache } from '@dib/core/internal/cache/cache.js';
+import { DirCache } from '#core/cache/cache.js';
 import { bootstrapRoot } from '@dib/element-debootstrap';
 
 const isRoot = process.getuid?.() === 0;

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sweepStaleOutputs, isDibTempOutput } from '@dib/core';
-import { OutputSet } from '@dib/core/internal/output/set.js';
+import { OutputSet } from '#core/output/set.js';
 import { CLI, dib } from '../helpers/cli.js';
 import { mountsUnder } from '../helpers/mounts.js';
 import { tmpDir } from '../helpers/tmp.js';

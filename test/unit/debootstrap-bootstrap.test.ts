@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createHostRunner, isDibError, silentLogger, type CommandRunner } from '@dib/core';
-import { DirCache, isLocked } from '@dib/core/internal/cache/cache.js';
+import { DirCache, isLocked } from '#core/cache/cache.js';
 import { bootstrapRoot } from '@dib/element-debootstrap';
 
 const isRoot = process.getuid?.() === 0;

@@ -13,7 +13,7 @@ import {
   rootCheck,
   diskCheck,
   type DoctorReport,
-} from '@dib/core/internal/doctor/index.js';
+} from '#core/doctor/index.js';
 
 function el(name: string, hostTools: Parameters<typeof defineElement>[0]['hostTools']): ResolvedElement {
   return { name, element: defineElement({ name, hostTools }), dir: `/e/${name}`, kind: 'package', packageName: `@dib/element-${name}` };

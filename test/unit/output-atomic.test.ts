@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { DibError, isDibError, silentLogger } from '@dib/core';
 import type { CommandRunner, RunOptions, RunResult } from '@dib/core';
-import { writeOutputs } from '@dib/core/internal/output/index.js';
-import { liveTemps } from '@dib/core/internal/output/atomic.js';
+import { writeOutputs } from '#core/output/index.js';
+import { liveTemps } from '#core/output/atomic.js';
 
 type Behaviour = (file: string, args: readonly string[]) => Promise<void>;
 

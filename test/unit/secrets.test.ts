@@ -1,6 +1,6 @@
 import test from 'ava';
 import { REDACTED, isSecretName, redactEnv, secretMasker } from '@dib/core';
-import { redactAssignments } from '@dib/core/internal/util/secrets.js';
+import { redactAssignments } from '#core/util/secrets.js';
 
 test('names that say secret, and names that only look like it', (t) => {
   for (const n of ['DIB_DEV_USER_PASSWORD', 'DIB_ROOT_PASSWD', 'GITHUB_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'DIB_APIKEY', 'SSH_KEY', 'GPG_PASSPHRASE', 'DIB_REGISTRY_CREDENTIALS', 'dib_api_token', 'DIB_SECRETS']) t.true(isSecretName(n), n);

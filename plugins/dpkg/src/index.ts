@@ -1,6 +1,6 @@
 import { chmod, lstat, mkdir, readdir, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { defineElement, DibError, getPackageHooks, imagePath, stateKey } from '@dib/core';
+import { defineElement, DibError, getImageHooks, getPackageHooks, imagePath, stateKey } from '@dib/core';
 import type { Build, PackageRequest, PhaseContext } from '@dib/core';
 import { manifestDirPath } from '@dib/element-manifests';
 import {
@@ -21,10 +21,12 @@ import {
   trustedKeyName,
 } from './lib.js';
 import { verifyAptArchive } from './archive.js';
+import { dpkgInventory } from './inventory.js';
 
 export * from './lib.js';
 export { verifyAptArchive, verifiedArchiveFiles, readSignedIndex, parsePackagesIndex, archiveKey } from './archive.js';
 export type { ArchiveCheck, IndexEntry } from './archive.js';
+export { dpkgInventory, parseDpkgStatus, dep5License, dep5Expression, parseParagraphs, DPKG_STATUS } from './inventory.js';
 
 /** Image dir where copy-apt-keys puts the key files (removed at cleanup). */
 export const APT_KEYS_TMP = 'tmp/apt_keys';
@@ -311,7 +313,7 @@ function sharedAptCache(build: Build) {
   };
 }
 
-/** apt/dpkg support: build-time diversions, apt keys, package installation, dpkg manifest. */
+/** apt/dpkg support: build-time diversions, apt keys, package installation, dpkg manifest, package inventory. */
 export default defineElement({
   name: 'dpkg',
   description: 'apt/dpkg support: build-time diversions, apt keys, package installation, dpkg manifest.',
@@ -341,5 +343,7 @@ export default defineElement({
     h.cleanup.tapPromise({ name: 'remove-apt-keys-dir', stage: 50 }, removeAptKeysDir);
     h.cleanup.tapPromise({ name: 'untrim-dpkg', stage: 60 }, untrimDpkg);
     getPackageHooks(build).installPackages.tapPromise('apt', aptInstall);
+    // the bill of materials: the packages of /var/lib/dpkg/status once the tree is final
+    getImageHooks(build).inventory.tapPromise('dpkg', (inv, req) => dpkgInventory(req.targetRoot, req.osRelease, inv));
   },
 });
