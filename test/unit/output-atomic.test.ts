@@ -71,7 +71,8 @@ test('a failed conversion leaves the existing output and its checksums untouched
   t.is(await readFile(join(s.out, 'image.qcow2'), 'utf8'), 'OLD');
   t.is(await readFile(join(s.out, 'image.qcow2.sha256'), 'utf8'), 'OLDSUM');
   t.deepEqual((await readdir(s.out)).sort(), ['image.qcow2', 'image.qcow2.sha256']);
-  t.deepEqual(liveTemps(), []);
+  // (other tests of this file run at the same time: only this test's temporary files count)
+  t.deepEqual(liveTemps().filter((p) => p.startsWith(s.dir)), []);
   // the raw image the conversion read from is still there
   t.is(await readFile(s.raw, 'utf8'), 'RAWDATA');
 });

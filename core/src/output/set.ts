@@ -12,7 +12,7 @@
  * namespace. `isDibTempOutput` is the marker every sweep agrees on.
  */
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { acquireLock, isLocked, type HeldLock } from '../cache/lock.js';
@@ -83,6 +83,8 @@ function track(dir: string): void {
     exitHook = true;
     process.once('exit', () => {
       for (const d of live) {
+        // a commit under way is finished by the next run's sweep, not undone half-way
+        if (existsSync(path.join(d, JOURNAL))) continue;
         try {
           rmSync(d, { recursive: true, force: true });
         } catch {
