@@ -1,6 +1,8 @@
 /**
  * Partition tables written with sfdisk on the image file (no loop device): the script is
- * built from the geometry, then read back with `sfdisk --json` to check every partition.
+ * built from the geometry, then read back with `sfdisk --json` to check every partition. The
+ * table's id (GPT disk GUID, MBR disk signature) and the GPT partition GUIDs are the layout's
+ * (derived from the build's seed), so that a rebuild writes the same table.
  */
 import type { CommandRunner } from '../vocabulary.js';
 import { DibError } from '../errors.js';
@@ -12,7 +14,7 @@ const SECTOR = 512;
 /** The sfdisk script that writes the layout's table at the geometry's offsets. */
 export function sfdiskScript(layout: DiskLayout, geometry: DiskGeometry): string {
   if (layout.table === 'none') throw new Error('sfdiskScript: layout has no partition table');
-  const lines = [`label: ${layout.table === 'gpt' ? 'gpt' : 'dos'}`, 'unit: sectors', `sector-size: ${SECTOR}`];
+  const lines = [`label: ${layout.table === 'gpt' ? 'gpt' : 'dos'}`, ...(layout.diskId ? [`label-id: ${layout.diskId}`] : []), 'unit: sectors', `sector-size: ${SECTOR}`];
   if (layout.table === 'gpt') lines.push('first-lba: 34');
   lines.push('');
   const line = (g: { start: number; size: number }, extra: string[]) => `start=${g.start / SECTOR}, size=${g.size / SECTOR}${extra.length ? ', ' : ''}${extra.join(', ')}`;
@@ -22,7 +24,7 @@ export function sfdiskScript(layout: DiskLayout, geometry: DiskGeometry): string
       lines.push(line(geometry.extended, ['type=f']));
     }
     const extra = [`type=${p.type}`];
-    if (layout.table === 'gpt') extra.push(`name="${p.name}"`);
+    if (layout.table === 'gpt') extra.push(`name="${p.name}"`, ...(p.uuid ? [`uuid=${p.uuid}`] : []));
     else if (p.flags.boot) extra.push('bootable');
     lines.push(line(g, extra));
   }
