@@ -48,6 +48,8 @@ test('tar: numeric owners, xattrs, sorted, no atime/ctime, proc/sys contents exc
   // SOURCE_DATE_EPOCH clamps every mtime
   const r = tarArgs({ tree: '/t', file: '/o/x', excludeContents: [], sourceDateEpoch: 1700000000 });
   t.deepEqual(r.slice(r.indexOf('--mtime=@1700000000'), r.indexOf('--mtime=@1700000000') + 2), ['--mtime=@1700000000', '--clamp-mtime']);
+  // sparse members would be named after tar's process id
+  t.false(r.includes('--sparse'));
 });
 
 test('mksquashfs: -noappend, chosen compressor, -e list last', (t) => {

@@ -17,12 +17,16 @@ export interface TarOptions {
 
 /**
  * `tar` arguments for a tree archive. Owners are numeric (the image's uids, not the host's
- * names), xattrs (file capabilities, SELinux labels) are kept, sparse files stay sparse, and
- * the contents of `excludeContents` directories (proc, sys, …) are left out while the
- * directories themselves are kept. Entries are sorted by name; the pax headers that xattrs need
- * carry neither atime nor ctime (build-time noise) and have names without a process id.
+ * names), xattrs (file capabilities, SELinux labels) are kept, and the contents of
+ * `excludeContents` directories (proc, sys, …) are left out while the directories themselves
+ * are kept. Entries are sorted by name; the pax headers that xattrs need carry neither atime
+ * nor ctime (build-time noise) and have names without a process id. Sparse files stay sparse,
+ * but not in reproducible archives: GNU tar names a sparse member's header after its own
+ * process id (`GNUSparseFile.<pid>/`), so there they are stored whole (the same bytes once
+ * extracted, and every tar reads them).
  */
 export function tarArgs(opts: TarOptions): string[] {
+  const reproducible = opts.sourceDateEpoch !== undefined;
   return [
     '--create',
     '--file',
@@ -30,7 +34,7 @@ export function tarArgs(opts: TarOptions): string[] {
     '--numeric-owner',
     '--xattrs',
     '--xattrs-include=*',
-    '--sparse',
+    ...(reproducible ? [] : ['--sparse']),
     '--sort=name',
     '--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime',
     ...(opts.sourceDateEpoch !== undefined ? [`--mtime=@${opts.sourceDateEpoch}`, '--clamp-mtime'] : []),

@@ -56,8 +56,9 @@ export async function assertOutputTypes(build: Build): Promise<void> {
       hint: `add ${p.element} to the elements (dib build … ${p.element}, or elements: [… '${p.element}'] in the config)`,
     });
   }
-  const known = [...new Set([...reg.types(), ...providers.map((x) => x.type)])];
+  const others = providers.filter((x) => !reg.has(x.type));
+  const known = [...new Set([...reg.types(), ...others.map((x) => x.type)])];
   throw new DibError('E_OUTPUT_TYPE', `unknown output type '${unknown}'${didYouMean(unknown, known)}: neither dib nor an element of this build provides it`, {
-    hint: `use one of: ${reg.types().join(', ')}${providers.length ? `; elements installed here add ${[...new Set(providers.map((x) => `${x.type} (${x.element})`))].join(', ')}` : ''}`,
+    hint: `use one of: ${reg.types().join(', ')}${others.length ? `; or add the element that provides ${[...new Set(others.map((x) => `${x.type} (element ${x.element})`))].join(', ')}` : ''}`,
   });
 }
