@@ -86,7 +86,7 @@ export async function buildCommand(argv: string[]): Promise<number> {
   try {
     if (flags.checkReproducible) {
       const { checkReproducibleCommand } = await import('./check-reproducible.js');
-      return await checkReproducibleCommand({ outputBase: config.name, workDir: config.workDir, buildOnce, failed, line: (l) => text.line(l), signal: abort.signal });
+      return await checkReproducibleCommand({ outputBase: config.name, workDir: config.workDir, buildOnce, failed, line: (l) => text.line(l), signal: abort.signal, ...(config.sourceDateEpoch !== undefined ? { sourceDateEpoch: config.sourceDateEpoch } : {}) });
     }
     const result = await buildOnce();
     return result.ok ? 0 : failed(result);
