@@ -53,13 +53,15 @@ interface Aside {
   /** the times of the mount point and of its parent directory, put back afterwards */
   times: { atime: Date; mtime: Date };
   parentTimes: { atime: Date; mtime: Date };
+  /** copied, not renamed: the tree is a mount of its own (the layered tree of phase checkpoints) */
+  copied?: boolean;
 }
 
 /**
  * Move every mount point but `/` aside, deepest first (so `/boot` leaves with an empty
  * `efi` in it), leaving an empty directory with the same owner, mode and times in its place.
  */
-async function moveAside(treeDir: string, points: readonly string[], scratch: string, log: Logger): Promise<Aside[]> {
+async function moveAside(treeDir: string, points: readonly string[], scratch: string, run: CommandRunner, log: Logger): Promise<Aside[]> {
   const done: Aside[] = [];
   const deepestFirst = points.filter((p) => p !== '/').sort((a, b) => b.split('/').length - a.split('/').length || (a < b ? -1 : 1));
   try {
@@ -67,14 +69,25 @@ async function moveAside(treeDir: string, points: readonly string[], scratch: st
       const path = join(treeDir, p);
       const [st, parent] = await Promise.all([stat(path), stat(dirname(path))]);
       let moved = join(scratch, `aside-${i}`);
+      let copied = false;
       try {
         await rename(path, moved);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
         moved = join(dirname(treeDir), `.dib-aside-${randomBytes(4).toString('hex')}-${basename(path)}`);
-        await rename(path, moved);
+        try {
+          await rename(path, moved);
+        } catch (e2) {
+          if ((e2 as NodeJS.ErrnoException).code !== 'EXDEV') throw e2;
+          // the tree is a mount of its own: nothing outside it is on its filesystem, so the
+          // subtree is copied aside (owners, modes, times, xattrs) and emptied
+          moved = join(scratch, `aside-${i}`);
+          await run.run('cp', ['-a', '--no-target-directory', path, moved], { quiet: true });
+          await rm(path, { recursive: true });
+          copied = true;
+        }
       }
-      done.push({ path, moved, times: { atime: st.atime, mtime: st.mtime }, parentTimes: { atime: parent.atime, mtime: parent.mtime } });
+      done.push({ path, moved, times: { atime: st.atime, mtime: st.mtime }, parentTimes: { atime: parent.atime, mtime: parent.mtime }, ...(copied ? { copied } : {}) });
       await mkdir(path, { mode: st.mode & 0o7777 });
       await chown(path, st.uid, st.gid);
       await utimes(path, st.atime, st.mtime);
@@ -82,16 +95,20 @@ async function moveAside(treeDir: string, points: readonly string[], scratch: st
       log.debug(`moved ${p} aside while its parent filesystem is made`);
     }
   } catch (e) {
-    await restore(done);
+    await restore(done, run);
     throw e;
   }
   return done;
 }
 
-async function restore(asides: readonly Aside[]): Promise<void> {
+async function restore(asides: readonly Aside[], run: CommandRunner): Promise<void> {
   for (const a of [...asides].reverse()) {
     await rmdir(a.path).catch(() => undefined);
-    await rename(a.moved, a.path);
+    if (!a.copied) await rename(a.moved, a.path);
+    else {
+      await run.run('cp', ['-a', '--no-target-directory', a.moved, a.path], { quiet: true });
+      await rm(a.moved, { recursive: true, force: true });
+    }
     await utimes(a.path, a.times.atime, a.times.mtime).catch(() => undefined);
     await utimes(dirname(a.path), a.parentTimes.atime, a.parentTimes.mtime).catch(() => undefined);
   }
@@ -173,7 +190,7 @@ export async function assembleImage(o: AssembleOptions): Promise<string> {
   let asides: Aside[] = [];
   try {
     for (const p of layout.mountPoints) await mkdir(join(o.treeDir, p), { recursive: true });
-    asides = await moveAside(o.treeDir, layout.mountPoints, scratch, log);
+    asides = await moveAside(o.treeDir, layout.mountPoints, scratch, run, log);
     if (layout.table === 'none') {
       if (o.biosBoot) biosBootPlacement(layout, geometry, 0); // throws: no table
       const fs = layout.filesystems[0]!;
@@ -217,7 +234,7 @@ export async function assembleImage(o: AssembleOptions): Promise<string> {
     ok = true;
     return outFile;
   } finally {
-    await restore(asides);
+    await restore(asides, run);
     await rm(scratch, { recursive: true, force: true });
     if (!ok) await rm(tmpOut, { force: true });
   }
