@@ -170,3 +170,41 @@ test('the destination directory is created', async (t) => {
   t.is(r!.path, join(s.dir, 'new', 'deeper', 'img.tar'));
   t.is(await readFile(r!.path, 'utf8'), 'T');
 });
+
+test('outputs are written side by side: one compressor beside one copier, raw after every other reader of the disk', async (t) => {
+  const s = await setup(t);
+  const running = new Map<string, string>();
+  const overlaps: string[][] = [];
+  const order: string[] = [];
+  const kind = (file: string, args: readonly string[]) =>
+    file === 'tar' ? (args.some((a) => a.startsWith('--use-compress-program')) ? 'tgz' : 'tar') : file === 'mksquashfs' ? 'squashfs' : file === 'qemu-img' ? (args.includes('vpc') ? 'vhd' : 'qcow2') : file;
+  const run = fakeRunner(async (file, args) => {
+    const k = kind(file, args);
+    running.set(k, k);
+    overlaps.push([...running.keys()].sort());
+    order.push(`start ${k}`);
+    await new Promise((r) => setTimeout(r, 40));
+    // a VHD ends in its footer (dib gives it the seed's id)
+    await writeFile(target(file, args), k === 'vhd' ? Buffer.concat([Buffer.from('vhd'), Buffer.from('conectix'.padEnd(512, '\0'))]) : k);
+    running.delete(k);
+    order.push(`end ${k}`);
+  });
+  const r = await writeOutputs({ ...base, formats: ['raw', 'qcow2', 'vhd', 'tar', 'tgz', 'squashfs'], outputBase: s.base, treeDir: s.tree, rawImage: s.raw, run });
+  t.deepEqual(r.map((o) => o.format), ['raw', 'qcow2', 'vhd', 'tar', 'tgz', 'squashfs']);
+  const cpu = new Set(['qcow2', 'tgz', 'squashfs']);
+  for (const o of overlaps) {
+    t.true(o.filter((k) => cpu.has(k)).length <= 1, `two compressors at once: ${o.join(' ')}`);
+    t.true(o.filter((k) => !cpu.has(k)).length <= 1, `two copiers at once: ${o.join(' ')}`);
+  }
+  t.true(overlaps.some((o) => o.length === 2), 'some outputs were written side by side');
+  // raw was moved into place (no cp), after qcow2 and vhd had read the disk
+  t.false(order.includes('start cp'));
+  t.is(await readFile(join(s.out, 'image.raw'), 'utf8'), 'RAWDATA');
+  await t.throwsAsync(readFile(s.raw));
+
+  // sequential: one at a time
+  const s2 = await setup(t);
+  overlaps.length = 0;
+  await writeOutputs({ ...base, formats: ['qcow2', 'tar'], outputBase: s2.base, treeDir: s2.tree, rawImage: s2.raw, run, sequential: true });
+  t.true(overlaps.every((o) => o.length === 1));
+});
