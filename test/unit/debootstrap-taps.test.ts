@@ -7,6 +7,7 @@ import { silentLogger, type CommandRunner, type PhaseContext } from '@dib/core';
 import debootstrap, { _internal, collectBootstrapPackages, collectBootstrapSources, writeTargetFile } from '@dib/element-debootstrap';
 import debianMinimal from '@dib/element-debian-minimal';
 import ubuntuMinimal from '@dib/element-ubuntu-minimal';
+import ubuntuCommon from '@dib/element-ubuntu-common';
 
 function fakeBuild() {
   const taps: string[] = [];
@@ -48,10 +49,13 @@ test('taps are registered as DIB numbers its scripts', (t) => {
   t.deepEqual(collectBootstrapSources(b.state, { ...env, DIB_DEBOOTSTRAP_PREINSTALL: '0' }), []);
 });
 
-test('ubuntu-minimal taps', (t) => {
+test('ubuntu-minimal and ubuntu-common taps', (t) => {
   const b = fakeBuild();
   ubuntuMinimal.apply!(b.build);
-  t.deepEqual(b.taps, ['root 75 ubuntu-minimal-baseinstall', 'install 80 disable-ipv6-privacy', 'postInstall 99 autoremove']);
+  t.deepEqual(b.taps, ['root 75 ubuntu-minimal-baseinstall']);
+  const c = fakeBuild();
+  ubuntuCommon.apply!(c.build);
+  t.deepEqual(c.taps, ['install 80 disable-rfc3041', 'postInstall 99 autoremove']);
 });
 
 test('debian-networking: hostname, hosts, interfaces.d, networkd on systemd without ifupdown', async (t) => {

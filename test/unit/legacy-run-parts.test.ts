@@ -12,7 +12,7 @@ import { RUN_PARTS_SHELL, compareRunParts, listFragments, listScripts, scriptInf
 import { imageElementArrayFunction, previewFragments } from '@dib/core/internal/dib-elements/env.js';
 import { generateHooksTree } from '@dib/core/internal/dib-elements/hooks-tree.js';
 import { parseInstallPackagesArgs } from '@dib/core/internal/dib-elements/install-packages.js';
-import { readSourceRepositories } from '@dib/core/internal/dib-elements/source-repositories.js';
+import { readSourceRepositories } from '@dib/element-source-repositories';
 import { scriptTaps } from '@dib/core/internal/dib-elements/element.js';
 import { loadDirectoryElement } from '@dib/core/internal/elements/legacy.js';
 import { tmpDir, writeTree } from '../helpers/tmp.js';
@@ -112,7 +112,7 @@ test('hooks tree: subdirectories merge, top-level files copied, tests/ skipped, 
   t.is(err!.message, 'There is a duplicated hook in your elements: install.d/10-a (elements a and c)');
 });
 
-test('a directory element: deps without built-in helpers, scripts as taps, install-type alternatives', async (t) => {
+test('a directory element: deps as written (helpers included, # is a name), scripts as taps, install-type alternatives', async (t) => {
   const dir = await tmpDir();
   await writeTree(dir, {
     'element-deps': 'pkg-map\n  source-repositories\n\n#odd\ninstall-static\n',
@@ -124,7 +124,7 @@ test('a directory element: deps without built-in helpers, scripts as taps, insta
     'finalise.d/90-f': X(),
   });
   const el = await loadDirectoryElement(dir, 'foo');
-  t.deepEqual(el.deps, ['pkg-map', '#odd']);
+  t.deepEqual(el.deps, ['pkg-map', 'source-repositories', '#odd', 'install-static']);
   t.deepEqual(el.provides, ['operating-system']);
   const source = await scriptTaps(dir, () => 'source');
   t.deepEqual(source.map((s) => `${s.phase}:${s.stage}:${s.name}:${s.rel}`), ['root:10:10-r:root.d/10-r', 'install:20:20-i:install.d/20-i', 'install:30:30-s:install.d/foo-source-install/30-s', 'finalise:90:90-f:finalise.d/90-f']);

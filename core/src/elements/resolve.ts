@@ -12,8 +12,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DibError } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
-import { ELEMENT_CONTRACT, defineElement, isElement, type Element, type ResolvedElement } from '../contract/element.js';
-import { BUILT_IN_HELPERS } from '../dib-elements/element.js';
+import { ELEMENT_CONTRACT, isElement, type Element, type ResolvedElement } from '../contract/element.js';
 import { isDirectoryElement, loadDirectoryElement } from './legacy.js';
 
 const CORE_DIR = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -96,12 +95,6 @@ export class ElementResolver {
     for (const pkg of packageCandidates(name)) {
       const dir = await this.packageDir(pkg);
       if (dir) return this.fromPackage(dir, pkg);
-    }
-    if (BUILT_IN_HELPERS.has(name)) {
-      // DIB's install-static and source-repositories: their work is done by dib itself for
-      // every directory element, so naming them (as DIB builds often do) is harmless
-      const element = defineElement({ name, description: `built into dib: ${name === 'install-static' ? 'static/ trees' : 'source-repository-* files'} of directory elements are handled by the core` });
-      return { name, element, packageName: '@dib/core', dir: CORE_DIR, kind: 'package' };
     }
     if (!name.startsWith('@')) {
       for (const base of this.bases()) {

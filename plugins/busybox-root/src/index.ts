@@ -4,6 +4,7 @@
  * tests and demos. It provides `operating-system`.
  */
 import { defineElement, DibError } from '@dib/core';
+import { getPackageInstallsHooks } from '@dib/element-package-installs';
 import { makeBusyboxRoot, findStaticBusybox } from './root.js';
 
 export default defineElement({
@@ -20,6 +21,14 @@ export default defineElement({
   }),
   hostTools: [{ command: 'busybox', package: 'busybox-static', why: 'busybox-root copies the static busybox into the image' }],
   apply(build) {
+    // No package manager: requests (rsync for install-static, git for source-repositories…)
+    // are answered with a warning naming what the image goes without, not an error, so the
+    // DIB helper elements still run on this test root.
+    getPackageInstallsHooks(build).installPackages.tapPromise('busybox-root', async (ctx, req) => {
+      const what = req.action === 'upgrade' ? 'upgrade' : `${req.action} ${req.packages.join(' ')}`;
+      ctx.log.warn(`busybox-root has no package manager: not done: ${what}`);
+      return true;
+    });
     build.hooks.root.tapPromise({ name: 'busybox-root', stage: 10 }, async (ctx) => {
       const busybox = await findStaticBusybox(ctx.env.DIB_BUSYBOX ?? undefined);
       if (!busybox) {

@@ -123,7 +123,7 @@ async function cleanupDebootstrap(ctx: PhaseContext): Promise<void> {
 export default defineElement({
   name: 'debootstrap',
   description: 'Bootstraps a Debian-family root with mmdebstrap or debootstrap.',
-  deps: ['dpkg', 'pkg-map', 'sysprep'],
+  deps: ['dpkg', 'modprobe', 'pkg-map', 'sysprep'],
   provides: [],
   environment: DEBOOTSTRAP_ENV,
   packages: {

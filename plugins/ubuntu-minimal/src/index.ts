@@ -1,6 +1,6 @@
 import { defineElement, type PhaseContext } from '@dib/core';
-import { addBootstrapPackages, aptInTarget, installAptKeyring, preinstallEnabled, setBootstrapSources, upgradeAndInstallBase, writeTargetFile } from '@dib/element-debootstrap';
-import { UBUNTU_PACKAGES, ubuntuBasePackages, ubuntuEnvironment, ubuntuSourcesLines, ubuntuSourcesList } from './env.js';
+import { addBootstrapPackages, installAptKeyring, preinstallEnabled, setBootstrapSources, upgradeAndInstallBase, writeTargetFile } from '@dib/element-debootstrap';
+import { UBUNTU_PACKAGES, ubuntuBasePackages, ubuntuMinimalEnvironment, ubuntuSourcesLines, ubuntuSourcesList } from './env.js';
 
 export * from './env.js';
 
@@ -12,26 +12,17 @@ async function baseinstall(ctx: PhaseContext): Promise<void> {
   await upgradeAndInstallBase(ctx, ubuntuBasePackages(env), preinstallEnabled(env));
 }
 
-/** ubuntu-common: IPv6 temporary (RFC 3041/4941) addresses off. */
-async function disableIpv6Privacy(ctx: PhaseContext): Promise<void> {
-  await writeTargetFile(ctx.targetRoot, 'etc/sysctl.d/10-ipv6-privacy.conf', 'net.ipv6.conf.all.use_tempaddr = 0\nnet.ipv6.conf.default.use_tempaddr = 0\n');
-}
-
 /** A minimal Ubuntu root. */
 export default defineElement({
   name: 'ubuntu-minimal',
   description: 'A minimal Ubuntu root.',
-  deps: ['debootstrap', 'package-installs'],
+  deps: ['debootstrap', 'package-installs', 'ubuntu-common'],
   provides: ['operating-system'],
-  environment: ubuntuEnvironment,
+  environment: ubuntuMinimalEnvironment,
   packages: UBUNTU_PACKAGES,
   apply(build) {
     addBootstrapPackages(build, ubuntuBasePackages);
     setBootstrapSources(build, ubuntuSourcesLines);
     build.hooks.root.tapPromise({ name: 'ubuntu-minimal-baseinstall', stage: 75 }, baseinstall);
-    build.hooks.install.tapPromise({ name: 'disable-ipv6-privacy', stage: 80 }, disableIpv6Privacy);
-    build.hooks.postInstall.tapPromise({ name: 'autoremove', stage: 99 }, async (ctx) => {
-      await aptInTarget(ctx, '-y', 'autoremove');
-    });
   },
 });
