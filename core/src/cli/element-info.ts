@@ -1,4 +1,9 @@
-/** `dib element-info`: DIB's element-info (reference §3.4). */
+/**
+ * `dib element-info`: DIB's element-info. Like upstream's it always expands the dependencies
+ * and applies DIB's rules (an operating-system element is required, a requested name another
+ * element provides is "already provided"); `--expand-dependencies` is accepted for older
+ * scripts and changes nothing.
+ */
 import { parseCommand } from './args.js';
 import { helpRequested, loadConfig } from './common.js';
 import { ElementResolver } from '../elements/resolve.js';
@@ -6,12 +11,13 @@ import { expandElements } from '../elements/expand.js';
 import { imageElementYaml } from '../pipeline/environment.js';
 import type { ResolvedElement } from '../contract/element.js';
 
-export const ELEMENT_INFO_USAGE = `Usage: dib element-info [--config PATH] [--expand-dependencies|-d] [--env|-e] NAME…
+export const ELEMENT_INFO_USAGE = `Usage: dib element-info [--config PATH] [--env|-e] NAME…
 
-Resolves element names as a build would (paths, elementsPath, packages) and prints:
-  (default)               the resolved names, space-separated
-  --expand-dependencies   the names with all dependencies, space-separated
-  --env                   IMAGE_ELEMENT, IMAGE_ELEMENT_YAML and get_image_element_array, for eval`;
+Resolves element names as a build would (paths, elementsPath, packages), expands their
+dependencies with DIB's rules (an operating-system element is required) and prints:
+  (default)               the expanded names, space-separated
+  --env                   IMAGE_ELEMENT, IMAGE_ELEMENT_YAML and get_image_element_array, for eval
+  --expand-dependencies   accepted for compatibility (expansion is always done), -d`;
 
 function shq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
@@ -45,13 +51,7 @@ export async function elementInfoCommand(argv: string[]): Promise<number> {
   });
   const config = await loadConfig({ configPath: flags.config, overrides: positionals.length ? { elements: positionals } : {} });
   const resolver = new ElementResolver({ baseDir: config.baseDir, elementsPath: config.elementsPath });
-  if (flags.env || flags['expand-dependencies']) {
-    const { elements } = await expandElements(config.elements, { resolve: (n) => resolver.resolve(n), requireOs: false });
-    process.stdout.write((flags.env ? formatElementEnv(elements) : elements.map((e) => e.name).join(' ')) + '\n');
-  } else {
-    const resolved = [];
-    for (const n of config.elements) resolved.push(await resolver.resolve(n));
-    process.stdout.write(resolved.map((e) => e.name).join(' ') + '\n');
-  }
+  const { elements } = await expandElements(config.elements, { resolve: (n) => resolver.resolve(n) });
+  process.stdout.write((flags.env ? formatElementEnv(elements) : elements.map((e) => e.name).join(' ')) + '\n');
   return 0;
 }

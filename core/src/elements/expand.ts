@@ -1,5 +1,5 @@
 /**
- * Dependency expansion with DIB's rules (reference §3.3): BFS over element-deps,
+ * Dependency expansion with DIB's rules (element_dependencies.py): BFS over element-deps,
  * element-provides registering virtual names, `operating-system` required, already-provided
  * and missing elements as errors. Unlike DIB the result order is deterministic and does not
  * depend on the order elements were listed in.
@@ -47,9 +47,24 @@ export async function expandElements(requested: readonly string[], opts: ExpandO
   const order: string[] = [];
 
   // requested names resolve first; a name that resolves to a differently named element
-  // (a path or package name) is recorded under the element's own name.
+  // (a path or package name) is recorded under the element's own name. A requested name that
+  // resolves to nothing may be a virtual name another requested element provides
+  // (`operating-system`): it waits in the queue, as in DIB, and is an error only if nothing
+  // provides it by the time it is processed.
+  const unresolved = new Map<string, unknown>();
   for (const n of requested) {
-    const r = await opts.resolve(n);
+    let r: ResolvedElement;
+    try {
+      r = await opts.resolve(n);
+    } catch (e) {
+      if (!(e instanceof DibError && e.code === 'E_ELEMENT_NOT_FOUND')) throw e;
+      if (!final.has(n)) {
+        final.add(n);
+        queue.push(n);
+        unresolved.set(n, e);
+      }
+      continue;
+    }
     if (!final.has(r.name)) {
       final.add(r.name);
       queue.push(r.name);
@@ -61,6 +76,7 @@ export async function expandElements(requested: readonly string[], opts: ExpandO
   while (queue.length) {
     const name = queue.shift()!;
     if (provided.has(name)) continue;
+    if (unresolved.has(name)) throw unresolved.get(name);
     const r = byName.get(name) ?? (await opts.resolve(name));
     byName.set(name, r);
     order.push(name);

@@ -9,7 +9,11 @@ import { DibError } from '../errors.js';
 import type { ResolvedElement } from '../contract/element.js';
 import type { Env } from '../vocabulary.js';
 
-/** `DIB_ENV` as DIB records it: a `declare -x` line per DIB_* variable, sorted. */
+/**
+ * `DIB_ENV` as DIB records it: a `declare -x` line per DIB_* variable, sorted. DIB takes it
+ * from the caller's environment before anything else runs, so it holds what the user set
+ * (the environment, the config's `env`, `-e`), never element defaults.
+ */
 export function dibEnvDump(env: Readonly<Env>): string {
   return Object.keys(env)
     .filter((k) => k.startsWith('DIB_') && k !== 'DIB_ENV' && k !== 'DIB_ARGS')
@@ -71,6 +75,6 @@ export function buildEnvironment({ config, elements, envOrder, argv }: EnvInputs
     if (!e || typeof e === 'function') continue;
     for (const [k, v] of Object.entries(e)) if (env[k] === undefined) env[k] = String(v);
   }
-  env.DIB_ENV = dibEnvDump(env);
+  env.DIB_ENV = dibEnvDump(config.env);
   return env;
 }
