@@ -196,12 +196,12 @@ root('a failing script fails the build naming element, phase and script with its
   t.false(await fs.pathExists(path.join(dir, 'f.tar')));
 });
 
-root('an environment.d fragment using an unset variable fails the script run (set -u), naming the fragment', async (t) => {
+root('an environment.d fragment using an unset variable fails the phase at its first script (set -u), naming the fragment', async (t) => {
   const dir = await tmpDir();
   const work = path.join(dir, 'work');
   const r = await dib(['build', '-o', 'e', '-t', 'tar', '--work-dir', work, 'busybox-root', 'legacy-envfail'], { cwd: dir, env: { ELEMENTS_PATH: ELEMENTS } });
   t.is(r.exitCode, 1);
-  t.regex(r.stderr, /install phase, element legacy-envfail, tap 10-after-env: script install\.d\/10-after-env exited with status/);
+  t.regex(r.stderr, /install phase, element legacy-envfail, tap 10-after-env: environment\.d \(sourced once for the phase, before script install\.d\/10-after-env\) exited with status/);
   t.regex(r.stderr, /DIB_SURELY_UNSET_VARIABLE: parameter not set/);
   t.regex(r.stderr, /sourcing \/tmp\/in_target\.d\/environment\.d\/20-unset failed/);
   t.deepEqual(await mountsUnder(work), []);

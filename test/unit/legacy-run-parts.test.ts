@@ -8,7 +8,7 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { isDibError, type ResolvedElement } from '@dib/core';
 import { compareTaps } from '@dib/core/internal/pipeline/hooks.js';
-import { RUN_PARTS_SHELL, compareRunParts, listFragments, listScripts, scriptInfo } from '@dib/core/internal/dib-elements/run-parts.js';
+import { RUN_SCRIPT_SHELL, SOURCE_FRAGMENTS_SHELL, compareRunParts, envDelta, listFragments, listScripts, parseEnv0, scriptInfo } from '@dib/core/internal/dib-elements/run-parts.js';
 import { imageElementArrayFunction, previewFragments } from '@dib/core/internal/dib-elements/env.js';
 import { generateHooksTree } from '@dib/core/internal/dib-elements/hooks-tree.js';
 import { parseInstallPackagesArgs } from '@dib/core/internal/dib-elements/install-packages.js';
@@ -48,15 +48,29 @@ test('environment.d fragments are sourced bytewise, with set -u, and only export
   });
   t.deepEqual(await listFragments(path.join(dir, 'environment.d')), ['10-a.bash', '9-b']);
   const frags = ['10-a.bash', '9-b'].map((f) => path.join(dir, 'environment.d', f));
-  const ok = await execa('bash', ['-c', RUN_PARTS_SHELL, 'dib-run-parts', path.join(dir, 'script'), ...frags]);
-  t.is(ok.stdout, 'B=first-then-b HIDDEN=unset');
-  const bad = await execa('bash', ['-c', RUN_PARTS_SHELL, 'dib-run-parts', path.join(dir, 'script'), path.join(dir, 'bad.d/20-unset')], { reject: false });
-  t.not(bad.exitCode, 0);
-  t.regex(bad.stderr, /NOT_SET_ANYWHERE: unbound variable/);
-  t.regex(bad.stderr, /sourcing .*20-unset failed/);
-  // the same wrapper works with a POSIX sh
-  const sh = await execa('sh', ['-c', RUN_PARTS_SHELL, 'dib-run-parts', path.join(dir, 'script'), ...frags]);
-  t.is(sh.stdout, 'B=first-then-b HIDDEN=unset');
+  // sourced once, the exported changes kept; the script runs in the result
+  const phase = async (shell: string, fragments: string[]) => {
+    const before = path.join(dir, 'before');
+    const after = path.join(dir, 'after');
+    const src = await execa(shell, ['-c', SOURCE_FRAGMENTS_SHELL, 'dib-run-parts', before, after, ...fragments], { reject: false, env: { A: 'x', GONE: 'y' } });
+    if (src.exitCode !== 0) return { src };
+    const delta = envDelta(parseEnv0(await fs.readFile(before, 'utf8')), parseEnv0(await fs.readFile(after, 'utf8')));
+    const run = await execa(shell, ['-c', RUN_SCRIPT_SHELL, 'dib-run-parts', path.join(dir, 'script')], { env: { A: 'x', GONE: 'y', ...delta } as Record<string, string> });
+    return { src, delta, run };
+  };
+  const ok = await phase('bash', frags);
+  t.deepEqual(ok.delta, { A: 'first', B: 'first-then-b' });
+  t.is(ok.run!.stdout, 'B=first-then-b HIDDEN=unset');
+  const bad = await phase('bash', [path.join(dir, 'bad.d/20-unset')]);
+  t.not(bad.src.exitCode, 0);
+  t.regex(bad.src.stderr, /NOT_SET_ANYWHERE: unbound variable/);
+  t.regex(bad.src.stderr, /sourcing .*20-unset failed/);
+  // the same shells work with a POSIX sh (busybox roots)
+  const sh = await phase('sh', frags);
+  t.is(sh.run!.stdout, 'B=first-then-b HIDDEN=unset');
+  // an unset in a fragment reaches the scripts as unset
+  await fs.outputFile(path.join(dir, 'unset.d/1-u'), 'unset GONE\n');
+  t.deepEqual((await phase('bash', [path.join(dir, 'unset.d/1-u')])).delta, { GONE: undefined });
   // the preview TypeScript elements see: exported variables that changed
   t.deepEqual(previewFragments(frags, { A: 'x' }), { A: 'first', B: 'first-then-b' });
 });

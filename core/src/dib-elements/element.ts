@@ -10,7 +10,7 @@ import path from 'node:path';
 import { PHASES, type PhaseName } from '../contract/phases.js';
 import type { Build, TapOptions } from '../contract/build.js';
 import { defineElement, type Element } from '../contract/element.js';
-import { previewFragments } from './env.js';
+import { markPreview, previewFragments } from './env.js';
 import { FRAGMENT_NAME, compareFragments, listScripts } from './run-parts.js';
 import { runScript } from './script.js';
 
@@ -80,7 +80,7 @@ export async function loadLegacyElement(dir: string, name: string): Promise<Elem
     description: `DIB element directory ${dir}`,
     deps,
     provides,
-    ...(fragments.length ? { environment: (env) => previewFragments(fragments, env) ?? {} } : {}),
+    ...(fragments.length ? { environment: markPreview((env) => previewFragments(fragments, env) ?? {}) } : {}),
     async apply(build) {
       for (const t of await scriptTaps(dir, (prefix) => installTypeFor(build, prefix))) {
         const info = { phase: t.phase, name: t.name, rel: t.rel, alternative: t.alternative?.dir };

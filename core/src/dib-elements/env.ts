@@ -1,9 +1,10 @@
 /**
- * The environment DIB gives its scripts (reference §2.5) on top of dib's build environment:
- * the exported bash function `get_image_element_array`, DIB_PYTHON_EXEC, DIB_LOCKFILES, and the
- * PATH of host and chroot scripts.
+ * The environment DIB gives its scripts on top of dib's build environment: the exported bash
+ * function `get_image_element_array`, DIB_PYTHON_EXEC, DIB_LOCKFILES, and the PATH of host and
+ * chroot scripts; and the preview of environment.d fragments that TypeScript elements see.
  */
 import fs from 'fs-extra';
+import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { ResolvedElement } from '../contract/element.js';
@@ -45,18 +46,52 @@ export function scriptEnv(env: Readonly<Env>, elements: readonly Pick<ResolvedEl
   return out;
 }
 
+const PREVIEW = Symbol.for('dib.environment-preview');
+
+/** Mark an element's environment function as a preview of environment.d fragments. */
+export function markPreview<T extends (env: Readonly<Env>) => Env>(fn: T): T {
+  Object.defineProperty(fn, PREVIEW, { value: true });
+  return fn;
+}
+
+export function isPreview(fn: unknown): boolean {
+  return typeof fn === 'function' && (fn as unknown as Record<symbol, unknown>)[PREVIEW] === true;
+}
+
+const originalsOf = new WeakMap<object, Readonly<Record<string, string | undefined>>>();
+
+/**
+ * Record, for a build environment, the values its fragment previews replaced (undefined: the
+ * variable was unset), so DIB scripts can start from the environment DIB would give them: the
+ * fragments' effect comes from sourcing them in each phase, not twice.
+ */
+export function setPreviewOriginals(env: object, originals: Readonly<Record<string, string | undefined>>): void {
+  originalsOf.set(env, originals);
+}
+
+export function previewOriginals(env: object): Readonly<Record<string, string | undefined>> {
+  return originalsOf.get(env) ?? {};
+}
+
 /**
  * Evaluate environment.d fragments with bash (set +u: this is a preview made before the work
  * dir exists) and return the exported variables they add or change. Used so that TypeScript
  * elements (install types, OS elements) see what DIB elements export; scripts source the
- * fragments themselves, for real, on every run.
+ * fragments themselves, once per phase, as DIB does. Temporary files the fragments make
+ * (`$(mktemp)`) go to a directory removed right after.
  */
 export function previewFragments(files: readonly string[], env: Readonly<Env>): Env | undefined {
   if (files.length === 0) return {};
   const MARK = '__DIB_PREVIEW_MARK__';
   const script = `env -0; printf '${MARK}\\0'; for f in "$@"; do . "$f" || exit $?; done; env -0`;
-  const base: Record<string, string> = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...env };
-  const r = spawnSync('bash', ['-c', script, 'dib-environment', ...files], { env: base, encoding: 'buffer', timeout: 30_000 });
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dib-env-preview-'));
+  const base: Record<string, string> = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...env, TMPDIR: tmp };
+  let r: ReturnType<typeof spawnSync>;
+  try {
+    r = spawnSync('bash', ['-c', script, 'dib-environment', ...files], { env: base, encoding: 'buffer', timeout: 30_000 });
+  } finally {
+    fs.removeSync(tmp);
+  }
   if (r.status !== 0 || !r.stdout) return undefined;
   const entries = r.stdout.toString('utf8').split('\0');
   const at = entries.indexOf(MARK);
@@ -73,7 +108,7 @@ export function previewFragments(files: readonly string[], env: Readonly<Env>): 
   const after = parse(entries.slice(at + 1));
   const out: Env = {};
   for (const [k, v] of after) {
-    if (['PWD', 'OLDPWD', 'SHLVL', '_'].includes(k) || k.startsWith('BASH_FUNC_')) continue;
+    if (['PWD', 'OLDPWD', 'SHLVL', '_', 'TMPDIR'].includes(k) || k.startsWith('BASH_FUNC_')) continue;
     if (before.get(k) !== v) out[k] = v;
   }
   return out;

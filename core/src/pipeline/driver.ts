@@ -58,10 +58,12 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
     mounts = new ChrootMounts(root, log);
     const m = mounts;
     build.cleanup.push('unmount the chroot', () => m.unmount());
-    // runners log each output line under the element of the tap that runs the command
+    // runners log each output line under the element of the tap that runs the command; chroot
+    // commands get the caller's environment too, as DIB's `sudo -E chroot` (the chroot runner
+    // drops TMPDIR and VIRTUAL_ENV and sets HOME and PATH, as run_in_target does)
     build.runners = (tapLog) => ({
       host: createHostRunner({ log: tapLog, signal, env: { ...hostEnv(build), TARGET_ROOT: root } }),
-      target: createChrootRunner({ root, log: tapLog, signal, env: build.env, prepare: () => m.mount() }),
+      target: createChrootRunner({ root, log: tapLog, signal, env: hostEnv(build), prepare: () => m.mount() }),
     });
     const { host, target } = build.runners(log);
     const brk = breakpointRunner(opts.breakpoints, { root, env: build.env, log, mount: () => m.mount() });

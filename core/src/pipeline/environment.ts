@@ -8,6 +8,7 @@ import type { ResolvedConfig } from '../config/schema.js';
 import { DibError } from '../errors.js';
 import type { ResolvedElement } from '../contract/element.js';
 import type { Env } from '../vocabulary.js';
+import { isPreview, setPreviewOriginals } from '../dib-elements/env.js';
 
 /**
  * `DIB_ENV` as DIB records it: a `declare -x` line per DIB_* variable, sorted. DIB takes it
@@ -58,6 +59,9 @@ export function buildEnvironment({ config, elements, envOrder, argv }: EnvInputs
   if (config.rootLabel) env.ROOT_LABEL = config.rootLabel;
   // Functions first (an element before its dependencies): they see the user's values and may
   // set or override; then object defaults fill whatever is still unset.
+  // what the previews of DIB elements' environment.d replaced: their scripts source the
+  // fragments themselves, starting from the values before the preview
+  const originals: Record<string, string | undefined> = {};
   for (const r of envOrder) {
     const e = r.element.environment;
     if (typeof e !== 'function') continue;
@@ -68,6 +72,7 @@ export function buildEnvironment({ config, elements, envOrder, argv }: EnvInputs
       if (err instanceof DibError) throw err;
       throw new DibError('E_ELEMENT_INVALID', `element ${r.name}: its environment failed: ${(err as Error).message}`, { hint: `fix the environment of ${r.name} (${path.join(r.dir)})` });
     }
+    if (isPreview(e)) for (const k of Object.keys(out)) if (!(k in originals)) originals[k] = env[k];
     for (const [k, v] of Object.entries(out)) env[k] = String(v);
   }
   for (const r of envOrder) {
@@ -76,5 +81,6 @@ export function buildEnvironment({ config, elements, envOrder, argv }: EnvInputs
     for (const [k, v] of Object.entries(e)) if (env[k] === undefined) env[k] = String(v);
   }
   env.DIB_ENV = dibEnvDump(config.env);
+  setPreviewOriginals(env, originals);
   return env;
 }

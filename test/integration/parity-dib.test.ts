@@ -1,0 +1,75 @@
+/**
+ * DIB parity on the busybox root (seconds), with fixture elements written in DIB's element format
+ * (test/fixtures/parity): environment.d sourced once per phase, the caller's environment in
+ * chroot scripts, modprobe.d files and DIB_MODPROBE_BLACKLIST.
+ */
+import test from 'ava';
+import { execa } from 'execa';
+import fs from 'fs-extra';
+import path from 'node:path';
+import { dib, FIXTURES } from '../helpers/cli.js';
+import { mountsUnder } from '../helpers/mounts.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+const ELEMENTS = path.join(FIXTURES, 'parity');
+const isRoot = process.getuid?.() === 0;
+const root = isRoot ? test : test.skip;
+
+root('environment.d once per phase, the caller environment in chroot scripts, modprobe', async (t) => {
+  const dir = await tmpDir();
+  const work = path.join(dir, 'work');
+  const callerTmp = path.join(dir, 'caller-tmp');
+  await fs.ensureDir(callerTmp);
+  const r = await dib(['build', '-o', 'p', '-t', 'tar', '--work-dir', work, 'busybox-root', 'parity-envd', 'parity-proxy', 'parity-modprobe'], {
+    cwd: dir,
+    env: {
+      ELEMENTS_PATH: ELEMENTS,
+      http_proxy: 'http://proxy.invalid:3128',
+      no_proxy: 'localhost,.example',
+      PARITY_SITE_VAR: 'site-value',
+      TMPDIR: callerTmp,
+      VIRTUAL_ENV: '/opt/venv',
+      DIB_MODPROBE_BLACKLIST: 'floppy pcspkr',
+    },
+  });
+  t.is(r.exitCode, 0, r.all.split('\n').slice(-40).join('\n'));
+  const tar = path.join(dir, 'p.tar');
+  const cat = async (p: string) => (await execa('tar', ['-xOf', tar, p])).stdout;
+
+  // 2: one $(mktemp) per phase, the same file in every script of it; the fragment sourced once
+  const log = (await cat('./parity-envd.log')).split('\n');
+  const field = (line: string, k: string) => new RegExp(`${k}=(\\S*)`).exec(line)?.[1];
+  const at = (prefix: string) => log.find((l) => l.startsWith(prefix))!;
+  t.is(field(at('extra-data 10'), 'tmp'), field(at('extra-data 20'), 'tmp'));
+  t.is(field(at('extra-data 20'), 'content'), 'phase-data');
+  t.is(field(at('install 10'), 'tmp'), field(at('install 20'), 'tmp'));
+  t.is(field(at('install 20'), 'content'), 'install-data');
+  t.not(field(at('extra-data 10'), 'tmp'), field(at('install 10'), 'tmp'));
+  for (const l of log) if (l.includes('sourced=')) t.is(field(l, 'sourced'), 'x', l);
+  // host phases: the temporary files were in the build's directory, which is gone
+  const hostTmp = field(at('extra-data 10'), 'tmp')!;
+  t.true(hostTmp.startsWith(path.join(work, 'dib_build.')), hostTmp);
+  t.is(field(at('post-root'), 'tmpdir'), path.dirname(field(at('post-root'), 'tmp')!));
+  t.false(await fs.pathExists(hostTmp));
+  t.deepEqual(await fs.readdir(callerTmp), []);
+  // chroot phase: in the image's /tmp, emptied when the image is finished
+  t.regex(field(at('install 10'), 'tmp')!, /^\/tmp\//);
+  t.false((await execa('tar', ['-tf', tar])).stdout.split('\n').some((p) => p.startsWith('./tmp/') && p !== './tmp/'));
+
+  // 3: sudo -E chroot: the caller's proxy and site variables; no TMPDIR, no VIRTUAL_ENV; DIB's PATH
+  const env = Object.fromEntries((await cat('./parity-proxy.log')).split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  t.is(env.http_proxy, 'http://proxy.invalid:3128');
+  t.is(env.no_proxy, 'localhost,.example');
+  t.is(env.PARITY_SITE_VAR, 'site-value');
+  t.is(env.TMPDIR, 'unset');
+  t.is(env.VIRTUAL_ENV, 'unset');
+  t.is(env.HOME, '/root');
+  t.true(env.PATH!.startsWith('/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'), env.PATH);
+
+  // 4: modprobe: the element's modprobe.d file and the blacklist
+  t.is(await cat('./etc/modprobe.d/parity.conf'), 'options parity_dummy answer=42');
+  t.is(await cat('./etc/modprobe.d/blacklist.conf'), 'blacklist floppy\nblacklist pcspkr');
+
+  t.deepEqual(await mountsUnder(work), []);
+  t.deepEqual(await fs.readdir(work), []);
+});
