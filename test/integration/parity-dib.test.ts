@@ -73,3 +73,44 @@ root('environment.d once per phase, the caller environment in chroot scripts, mo
   t.deepEqual(await mountsUnder(work), []);
   t.deepEqual(await fs.readdir(work), []);
 });
+
+root("run_functests.sh's harness without a terminal: break=after-error break_outside_target=1 break_cmd copies the sentinel", async (t) => {
+  const dir = await tmpDir();
+  const work = path.join(dir, 'work');
+  const dest = path.join(dir, 'dest');
+  await fs.ensureDir(dest);
+  // the exact variables upstream's tests/run_functests.sh sets (stdin and stdout are not a terminal here)
+  const env = {
+    ELEMENTS_PATH: ELEMENTS,
+    break: 'after-error',
+    break_outside_target: '1',
+    break_cmd: `cp -v $TMP_MOUNT_PATH/tmp/dib-test-should-fail ${dest} || true`,
+  };
+  const r = await dib(['build', '-o', 'f', '-t', 'tar', '--work-dir', work, 'busybox-root', 'parity-should-fail'], { cwd: dir, env });
+  t.is(r.exitCode, 1, r.all.split('\n').slice(-20).join('\n'));
+  t.regex(r.stderr, /break: after-error: running break_cmd on the host: cp -v \$TMP_MOUNT_PATH\/tmp\/dib-test-should-fail/);
+  t.true(await fs.pathExists(path.join(dest, 'dib-test-should-fail')), 'the sentinel was copied out before cleanup');
+  t.regex(r.stderr, /pre-install phase, element parity-should-fail, tap 50-should-fail: script pre-install\.d\/50-should-fail exited with status 1/);
+  t.false(await fs.pathExists(path.join(dir, 'f.tar')));
+  t.deepEqual(await mountsUnder(work), []);
+  // a passing build never runs it; break_cmd failing at after-error is only a warning
+  const ok = await dib(['build', '-o', 'g', '-t', 'tar', '--work-dir', work, 'busybox-root'], { cwd: dir, env });
+  t.is(ok.exitCode, 0, ok.all.split('\n').slice(-20).join('\n'));
+  t.notRegex(ok.stderr, /break_cmd/);
+  const failing = await dib(['build', '-o', 'h', '-t', 'tar', '--work-dir', work, 'busybox-root', 'parity-should-fail'], { cwd: dir, env: { ...env, break_cmd: 'false' } });
+  t.is(failing.exitCode, 1);
+  t.regex(failing.stderr, /break: after-error: break_cmd exited with status 1/);
+  // break_cmd does not make interactive points work without a terminal
+  const shell = await dib(['build', '-o', 'k', '-t', 'tar', '--work-dir', work, 'busybox-root'], { cwd: dir, env: { ...env, break: 'after-error,before-install' } });
+  t.is(shell.exitCode, 1);
+  t.regex(shell.stderr, /\[E_BREAK\] break=before-install needs an interactive terminal/);
+  // before-<host phase> runs break_cmd too, and a failing one stops the build (DIB's set -e)
+  const before = await dib(['build', '-o', 'm', '-t', 'tar', '--work-dir', work, 'busybox-root'], { cwd: dir, env: { ...env, break: 'before-root', break_cmd: `echo at-root > ${dest}/before-root` } });
+  t.is(before.exitCode, 0, before.all.split('\n').slice(-20).join('\n'));
+  t.is(await fs.readFile(path.join(dest, 'before-root'), 'utf8'), 'at-root\n');
+  const stop = await dib(['build', '-o', 'n', '-t', 'tar', '--work-dir', work, 'busybox-root'], { cwd: dir, env: { ...env, break: 'before-root', break_cmd: 'exit 3' } });
+  t.is(stop.exitCode, 1);
+  t.regex(stop.stderr, /\[E_BREAK\] break: before-root: break_cmd exited with status 3/);
+  t.deepEqual(await mountsUnder(work), []);
+  t.deepEqual(await fs.readdir(work), []);
+});

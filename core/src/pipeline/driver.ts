@@ -66,7 +66,7 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
       target: createChrootRunner({ root, log: tapLog, signal, env: hostEnv(build), prepare: () => m.mount() }),
     });
     const { host, target } = build.runners(log);
-    const brk = breakpointRunner(opts.breakpoints, { root, env: build.env, log, mount: () => m.mount() });
+    const brk = breakpointRunner(opts.breakpoints, { root, env: { ...build.env, TARGET_ROOT: root }, log, mount: () => m.mount(), host, target });
 
     const runPhase = async (phase: PhaseName) => {
       if (signal.aborted) throw new DibError('E_INTERRUPTED', `interrupted before the ${phase} phase`);
