@@ -114,3 +114,34 @@ root("run_functests.sh's harness without a terminal: break=after-error break_out
   t.deepEqual(await mountsUnder(work), []);
   t.deepEqual(await fs.readdir(work), []);
 });
+
+root('$_LIB: upstream-style scripts source die, common-functions and img-functions and use them', async (t) => {
+  const dir = await tmpDir();
+  const work = path.join(dir, 'work');
+  const r = await dib(['build', '-o', 'l', '-t', 'tar', '--work-dir', work, 'busybox-root', 'parity-lib'], { cwd: dir, env: { ELEMENTS_PATH: ELEMENTS } });
+  t.is(r.exitCode, 0, r.all.split('\n').slice(-40).join('\n'));
+  const log = (await execa('tar', ['-xOf', path.join(dir, 'l.tar'), './parity-lib.log'])).stdout.split('\n');
+  t.deepEqual(log, ['kernel=vmlinuz-2.0-parity ramdisk=initrd.img-2.0-parity bootdir=/boot', 'run_in_target=in-target-/root', 'die=1 parity die message', 'list=1', 'tmpfs=no']);
+  // the kernel and initrd next to the image, as upstream's baremetal puts them
+  t.is(await fs.readFile(path.join(dir, 'l.parity-vmlinuz'), 'utf8'), 'parity-kernel-2\n');
+  t.is(await fs.readFile(path.join(dir, 'l.parity-initrd'), 'utf8'), 'parity-initrd-2\n');
+  // functions of DIB's own driver stop with a message saying so
+  const lib = (await execa('node', ['-e', "import('@dib/core/internal/dib-elements/env.js').then(m => console.log(m.DIB_LIB_DIR))"])).stdout.trim();
+  const unmount = await execa('bash', ['-c', `source ${lib}/img-functions; unmount_image`], { reject: false });
+  t.is(unmount.exitCode, 1);
+  t.regex(unmount.stdout, /unmount_image: dib makes the disk from files after the phases \(no loop device, no image mount\)/);
+  t.deepEqual(await mountsUnder(work), []);
+});
+
+root('an ELEMENTS_PATH element shadowing a loopless built-in (upstream bootloader) is warned about before any work', async (t) => {
+  const dir = await tmpDir();
+  // upstream's bootloader, as a DIB element directory: GRUB onto DIB's loop device
+  await fs.outputFile(path.join(dir, 'els', 'bootloader', 'finalise.d', '50-bootloader'), '#!/bin/bash\ngrub-install $IMAGE_BLOCK_DEVICE\n', { mode: 0o755 });
+  const plan = await dib(['plan', 'busybox-root', 'bootloader'], { cwd: dir, env: { ELEMENTS_PATH: path.join(dir, 'els') } });
+  t.is(plan.exitCode, 0, plan.all);
+  t.regex(plan.stderr, /warning: .*element bootloader from .*els\/bootloader \(elementsPath\/ELEMENTS_PATH\) replaces dib's built-in bootloader \(dib's loopless version of DIB's bootloader\); finalise\.d\/50-bootloader uses DIB's loop device \(IMAGE_BLOCK_DEVICE…\), which dib never makes/);
+  const build = await dib(['build', '-o', 'w', '-t', 'tar', '--work-dir', path.join(dir, 'work'), 'busybox-root', 'bootloader'], { cwd: dir, env: { ELEMENTS_PATH: path.join(dir, 'els') } });
+  const warnAt = build.stderr.indexOf("replaces dib's built-in bootloader");
+  const firstPhase = build.stderr.indexOf('Running phase root');
+  t.true(warnAt >= 0 && firstPhase > warnAt, 'the warning comes before the first phase');
+});

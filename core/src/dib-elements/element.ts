@@ -13,6 +13,7 @@ import { defineElement, type Element } from '../contract/element.js';
 import { markPreview, previewFragments } from './env.js';
 import { FRAGMENT_NAME, compareFragments, listScripts } from './run-parts.js';
 import { runScript } from './script.js';
+import { directoryElementWarnings } from './shadow.js';
 
 const INSTALL_TYPE_DIR = /^(.+)-([^-]+)-install$/;
 
@@ -82,6 +83,10 @@ export async function loadLegacyElement(dir: string, name: string): Promise<Elem
     provides,
     ...(fragments.length ? { environment: markPreview((env) => previewFragments(fragments, env) ?? {}) } : {}),
     async apply(build) {
+      // before any work (createBuild applies every element, for dib plan too)
+      const said = await directoryElementWarnings(name, dir);
+      for (const w of said.warnings) build.log.warn(w);
+      for (const n of said.notes) build.log.info(n);
       for (const t of await scriptTaps(dir, (prefix) => installTypeFor(build, prefix))) {
         const info = { phase: t.phase, name: t.name, rel: t.rel, alternative: t.alternative?.dir };
         const opts: ScriptTapOptions = { name: t.name, stage: t.stage, sortName: t.sortName, kind: 'script' };

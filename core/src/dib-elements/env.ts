@@ -7,8 +7,16 @@ import fs from 'fs-extra';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { ResolvedElement } from '../contract/element.js';
 import type { Env } from '../vocabulary.js';
+
+/**
+ * `$_LIB`: dib's version of DIB's shell library (die, common-functions, img-functions,
+ * dib-run-parts, …) for scripts that source it. A host path, exported to chroot scripts too,
+ * as DIB's `sudo -E` does.
+ */
+export const DIB_LIB_DIR = fileURLToPath(new URL('../../lib/dib-lib', import.meta.url));
 
 /** Where the hooks tree is inside the chroot during chroot phases. */
 export const IN_TARGET = '/tmp/in_target.d';
@@ -38,6 +46,7 @@ function pythonExec(): string | undefined {
 export function scriptEnv(env: Readonly<Env>, elements: readonly Pick<ResolvedElement, 'name' | 'dir'>[]): Record<string, string> {
   const out: Record<string, string> = {
     'BASH_FUNC_get_image_element_array%%': imageElementArrayFunction(elements),
+    _LIB: DIB_LIB_DIR,
   };
   const py = pythonExec();
   if (!env.DIB_PYTHON_EXEC && py) out.DIB_PYTHON_EXEC = py;

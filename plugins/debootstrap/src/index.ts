@@ -4,7 +4,7 @@ import { preseedPackageList } from '@dib/element-package-installs';
 import { bootstrapRoot } from './bootstrap.js';
 import { emptyTargetDir, onPathSync, readTargetFile, resolveInRoot, targetExists, writeTargetFile } from './fsutil.js';
 import { enableLocales, hostsFile, interfacesWithSource, interfaceStanza, localeGenLine, networkdFile, waitOnlineDropIn } from './networking.js';
-import { collectBootstrapPackages, collectBootstrapSources, preinstallEnabled, RESULT } from './state.js';
+import { collectBootstrapPackages, collectBootstrapSources, preseedEnabled, RESULT } from './state.js';
 import { splitList } from './words.js';
 
 export { bootstrapRoot, postBootstrap, TAR_FLAGS } from './bootstrap.js';
@@ -17,7 +17,7 @@ export { resolveBootstrapSettings, chooseTool, normaliseArch, DEFAULT_KEYRINGS, 
 export type { BootstrapSettings, BootstrapTool, SettingsInputs } from './settings.js';
 export { parseSourcesConf, sourcesListFiles, debLines } from './sources.js';
 export type { AptSourceEntry } from './sources.js';
-export { BOOTSTRAP_PACKAGES_KEY, addBootstrapPackages, setBootstrapSources, preinstallEnabled, collectBootstrapPackages, collectBootstrapSources } from './state.js';
+export { BOOTSTRAP_PACKAGES_KEY, addBootstrapPackages, setBootstrapSources, preinstallEnabled, preseedEnabled, collectBootstrapPackages, collectBootstrapSources } from './state.js';
 export type { EnvList } from './state.js';
 export { splitWords, splitList } from './words.js';
 export { writeTargetFile, readTargetFile, resolveInRoot, digestKeyring } from './fsutil.js';
@@ -33,11 +33,14 @@ export const DEBOOTSTRAP_ENV: Readonly<Env> = {
 
 /**
  * The root tap: bootstrap (or take from the cache) a root holding the OS element's base
- * packages and, unless DIB_DEBOOTSTRAP_PREINSTALL=0, the packages later phases will install
- * anyway (package-installs' preseed list), so a cached root makes those installs no-ops.
+ * packages (DIB's root.d installs them too). Packages of later phases are installed by their
+ * phases, after the elements that configure them (pre-install.d debconf answers, apt
+ * sources), as DIB does; DIB_DEBOOTSTRAP_PRESEED=1 folds them into the bootstrap instead
+ * (package-installs' preseed list), which is faster and may give a different image.
  */
 async function bootstrap(ctx: PhaseContext): Promise<void> {
-  const preseed = preinstallEnabled(ctx.env) ? await preseedPackageList(ctx.build, ctx.env) : [];
+  const preseed = preseedEnabled(ctx.env) ? await preseedPackageList(ctx.build, ctx.env) : [];
+  if (preseed.length) ctx.log.warn('DIB_DEBOOTSTRAP_PRESEED=1: packages of later phases go into the bootstrapped root, before the elements that configure them run (the image may differ from DIB\'s)');
   const result = await bootstrapRoot({
     targetRoot: ctx.targetRoot,
     env: ctx.env,

@@ -2,9 +2,13 @@
  * How the OS element shapes the bootstrapped root: it registers the packages of its root-stage
  * base install and its apt sources (functions of the final environment) on the build's state
  * during `apply`; the debootstrap root tap calls them. Folding the base packages into the
- * bootstrap puts them in the cached root, so later builds do not install them again.
- * Packages that later phases install (package-installs, base, bootloader…) come through
- * package-installs' `preseedPackages` hook instead, and are included when the archive has them.
+ * bootstrap puts them in the cached root, so later builds do not install them again; DIB
+ * installs them in root.d too, so nothing an element does later can see a difference.
+ * Packages that later phases install (package-installs, base, bootloader…) are installed by
+ * those phases, as in DIB: an element's pre-install.d debconf answers, apt sources or apt
+ * configuration must be in place before them. Only DIB_DEBOOTSTRAP_PRESEED=1 folds them into
+ * the bootstrap too (package-installs' `preseedPackages` hook), a speed trick that can change
+ * the image.
  */
 import type { Build, Env, StateStore } from '@dib/core';
 
@@ -35,9 +39,18 @@ export function setBootstrapSources(build: HasState, lines: EnvList): void {
   build.state.set(SOURCES, lines);
 }
 
-/** Whether elements' packages and sources are folded into the bootstrap (default yes). */
+/** Whether the OS element's base packages and sources are folded into the bootstrap (default yes). */
 export function preinstallEnabled(env: Readonly<Env>): boolean {
   return (env.DIB_DEBOOTSTRAP_PREINSTALL ?? '1') !== '0';
+}
+
+/**
+ * Whether packages of later phases are installed into the bootstrapped root (default no:
+ * DIB's result needs them installed when their phase runs, after the elements that configure
+ * them). DIB_DEBOOTSTRAP_PRESEED=1 opts in.
+ */
+export function preseedEnabled(env: Readonly<Env>): boolean {
+  return preinstallEnabled(env) && env.DIB_DEBOOTSTRAP_PRESEED === '1';
 }
 
 function evaluate(x: EnvList, env: Readonly<Env>): string[] {
