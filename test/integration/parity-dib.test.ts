@@ -145,3 +145,83 @@ root('an ELEMENTS_PATH element shadowing a loopless built-in (upstream bootloade
   const firstPhase = build.stderr.indexOf('Running phase root');
   t.true(warnAt >= 0 && firstPhase > warnAt, 'the warning comes before the first phase');
 });
+
+root("block-device configs as upstream writes them: graph form, names with spaces, a logical root in an extended partition to the disk end, LVM for trees, xfs", async (t) => {
+  const dir = await tmpDir();
+  const work = path.join(dir, 'work');
+  // upstream's graph form (base on partitions), a partition name with a space, a logical root
+  const graph = [
+    '- local_loop:',
+    '    name: image0',
+    '- partitioning:',
+    '    base: image0',
+    '    name: mbr',
+    '    label: mbr',
+    '    partitions:',
+    '      - name: Root Part',
+    '        base: image0',
+    '        flags: [boot]',
+    '        size: 200MiB',
+    '- mkfs:',
+    '    base: Root Part',
+    '    name: mkfs_root',
+    '    type: ext4',
+    '- mount:',
+    '    base: mkfs_root',
+    '    name: mount_mkfs_root',
+    '    mount_point: /',
+    '- fstab:',
+    '    base: mount_mkfs_root',
+    '    name: fstab_mount_mkfs_root',
+    '    fsck-passno: 1',
+    '    options: defaults',
+  ].join('\n');
+  const r = await dib(['build', '-o', 'g', '-t', 'raw', '--image-size', '1', '--work-dir', work, 'busybox-root'], { cwd: dir, env: { DIB_BLOCK_DEVICE_CONFIG: graph } });
+  t.is(r.exitCode, 0, r.all.split('\n').slice(-30).join('\n'));
+  const parts = (await execa('partx', ['--raw', '--output', 'NR,START,END,TYPE,FLAGS,SCHEME', '-g', '-b', '-', path.join(dir, 'g.raw')])).stdout;
+  t.is(parts, '1 2048 2097151 0xf 0x0 dos\n5 4096 413695 0x83 0x80 dos');
+  const p5 = await execa('blkid', ['-p', '-o', 'value', '-s', 'LABEL', '--offset', String(4096 * 512), path.join(dir, 'g.raw')], { reject: false });
+  t.is(p5.stdout.trim(), 'cloudimg-rootfs');
+
+  // LVM (upstream's lvm_graph shape): a tar of it builds; a disk is refused before any work
+  const lvm = [
+    '- local_loop: {name: image0}',
+    '- partitioning: {base: image0, name: mbr, label: mbr, partitions: [{name: root, base: image0, flags: [boot, primary], size: 3G}]}',
+    '- lvm: {base: mbr, name: lvm_mbr, pvs: [{name: pv, base: root, options: ["--force"]}], vgs: [{name: vg, base: ["pv"]}], lvs: [{name: lv_root, base: vg, size: 1800M}]}',
+    '- mkfs: {name: fs_root, base: lv_root, label: img-rootfs, type: xfs, mount: {mount_point: /, fstab: {options: "rw,relatime", fsck-passno: 1}}}',
+  ].join('\n');
+  const tar = await dib(['build', '-o', 'lv', '-t', 'tar', '--work-dir', work, 'busybox-root'], { cwd: dir, env: { DIB_BLOCK_DEVICE_CONFIG: lvm } });
+  t.is(tar.exitCode, 0, tar.all.split('\n').slice(-30).join('\n'));
+  t.is((await execa('tar', ['-xOf', path.join(dir, 'lv.tar'), './etc/fstab'])).stdout, 'LABEL=img-rootfs / xfs rw,relatime 0 1');
+  const disk = await dib(['build', '-o', 'lv', '-t', 'qcow2', '--work-dir', work, 'busybox-root'], { cwd: dir, env: { DIB_BLOCK_DEVICE_CONFIG: lvm } });
+  t.is(disk.exitCode, 1);
+  t.regex(disk.stderr, /\[E_DISK\] DIB_BLOCK_DEVICE_CONFIG: blockDevice\[2\]\.lvm: dib cannot build LVM volumes into a disk image/);
+  t.notRegex(disk.stderr, /Running phase root/);
+  // dib plan shows it; dib doctor refuses the disk as dib build does
+  t.is((await dib(['plan', 'busybox-root'], { cwd: dir, env: { DIB_BLOCK_DEVICE_CONFIG: lvm } })).exitCode, 0);
+  const doctor = await dib(['doctor', '--quick', '-t', 'qcow2', 'busybox-root'], { cwd: dir, env: { DIB_BLOCK_DEVICE_CONFIG: lvm } });
+  t.not(doctor.exitCode, 0);
+  t.regex(doctor.stderr, /dib cannot build LVM volumes into a disk image/);
+  // a config dib build rejects, dib plan rejects too
+  const broken = await dib(['plan', 'busybox-root'], { cwd: dir, env: { DIB_BLOCK_DEVICE_CONFIG: '- mkfs: {name: x, base: nowhere, type: ext4}' } });
+  t.is(broken.exitCode, 1); // as dib build's exit for the same config
+  t.regex(broken.stderr, /\[E_BLOCK_DEVICE_CONFIG\] DIB_BLOCK_DEVICE_CONFIG: blockDevice\[0\]\.mkfs\.base: base 'nowhere' is not a partition/);
+
+  // FS_TYPE=xfs: a tar that makes no filesystem builds; a disk gets an xfs root made from the tree
+  const xtar = await dib(['build', '-o', 'xt', '-t', 'tar', '--work-dir', work, 'busybox-root'], { cwd: dir, env: { FS_TYPE: 'xfs' } });
+  t.is(xtar.exitCode, 0, xtar.all.split('\n').slice(-20).join('\n'));
+  const xfs = await dib(['build', '-o', 'x', '-t', 'raw', '--work-dir', work, 'busybox-root', 'block-device-mbr'], { cwd: dir, env: { FS_TYPE: 'xfs' } });
+  if (xfs.exitCode !== 0 && /mkfs\.xfs/.test(xfs.stderr)) {
+    t.regex(xfs.stderr, /\[E_(HOST_TOOL_MISSING|DISK)\].*mkfs\.xfs/, 'refused with a hint when this host cannot make xfs from a directory');
+  } else {
+    t.is(xfs.exitCode, 0, xfs.all.split('\n').slice(-20).join('\n'));
+    const rootFs = path.join(dir, 'root.xfs');
+    await execa('dd', [`if=${path.join(dir, 'x.raw')}`, `of=${rootFs}`, 'bs=512', 'skip=2048', 'conv=sparse', 'status=none']);
+    const sb = (await execa('xfs_db', ['-r', '-c', 'sb 0', '-c', 'print fname', rootFs])).stdout;
+    t.regex(sb, /fname = "img-rootfs/);
+    const modes = (await execa('xfs_db', ['-r', '-c', 'path /tmp', '-c', 'print core.mode', '-c', 'path /bin/busybox', '-c', 'print core.mode', rootFs])).stdout;
+    t.is(modes, 'core.mode = 041777\ncore.mode = 0100755', 'the sticky bit a protofile cannot carry is set');
+    t.regex(xfs.stderr, /making xfs filesystem img-rootfs for \//);
+  }
+  t.deepEqual(await mountsUnder(work), []);
+});

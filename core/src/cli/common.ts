@@ -20,7 +20,8 @@ export async function planBuild(config: ResolvedConfig, argv: string[] = []): Pr
     if (e.type === 'log' && (e.level === 'warn' || e.level === 'error')) process.stderr.write(`dib: warning: ${e.scope ? `${e.scope}: ` : ''}${e.message}\n`);
   });
   const build = await createBuild({ config, argv, planOnly: true, bus });
-  await planBuildLayout(build);
+  const layout = await planBuildLayout(build);
+  for (const w of layout.warnings) build.log.warn(w);
   return build;
 }
 

@@ -4,6 +4,8 @@ import type { ParseArgsConfig } from 'node:util';
 import { DibError } from '../errors.js';
 import { parseCommand } from './args.js';
 import { helpRequested, loadConfig, planBuild } from './common.js';
+import { assertDiskBuildable, needsDiskImage } from '../disk/buildable.js';
+import { planBuildLayout } from '../pipeline/finish.js';
 
 export const DOCTOR_USAGE = `Usage: dib doctor [--fix] [--config PATH] [elements…]
 
@@ -55,6 +57,8 @@ export async function doctorCommand(argv: string[]): Promise<number> {
     requireElements: false,
   });
   const build = config.elements.length ? await planBuild(config) : undefined;
+  // what dib build refuses before any work, dib doctor refuses too (LVM, xfs without -p, …)
+  if (build && needsDiskImage(config.types)) await assertDiskBuildable(await planBuildLayout(build));
   const { diagnose, formatDoctor } = await import('../doctor/index.js');
   const opts = { kvm: !flags.quick && !flags['no-kvm'], network: !flags.quick };
   let report = await diagnose(build, opts);

@@ -16,6 +16,7 @@ import { PHASES, type PhaseName } from '../contract/phases.js';
 import { writeReport } from './report.js';
 import { breakpointRunner, type Breakpoints } from './breakpoints.js';
 import { enterLegacyPhase, prepareLegacy } from '../dib-elements/driver.js';
+import { assertDiskBuildable, needsDiskImage } from '../disk/buildable.js';
 
 export interface PhaseTiming {
   phase: string;
@@ -50,7 +51,11 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
   let error: DibError | undefined;
   let mounts: ChrootMounts | undefined;
   try {
-    await planBuildLayout(build); // a bad block-device config fails here, before any work
+    // a bad block-device config fails here, before any work; so does a disk dib cannot make
+    // from files (LVM, xfs without mkfs.xfs -p), when a disk image is asked for
+    const layout = await planBuildLayout(build);
+    for (const w of layout.warnings) log.warn(w);
+    if (needsDiskImage(build.config.types)) await assertDiskBuildable(layout);
     await build.makeWorkDir();
     // directory elements: DIB's hooks tree (TMP_HOOKS_PATH), before any tap runs
     await prepareLegacy(build);
