@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { DibError } from '../errors.js';
+import { commandLine } from '../util/shell.js';
 import type { CommandRunner, Logger, RunOptions, RunResult } from '../vocabulary.js';
 
 const TAIL_LINES = 20;
@@ -119,13 +120,7 @@ export async function runCommand(
   return result;
 }
 
-function quote(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-export function commandLine(file: string, args: readonly string[]): string {
-  return [file, ...args].map(quote).join(' ');
-}
+export { commandLine } from '../util/shell.js';
 
 const HOST_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -133,6 +128,7 @@ const HOST_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 export function createHostRunner(opts: RunnerOptions): CommandRunner {
   const base = opts.env ?? { PATH: process.env.PATH ?? HOST_PATH, LC_ALL: 'C' };
   return {
+    withLogger: (log) => createHostRunner({ ...opts, log }),
     run(file, args = [], options = {}) {
       return runCommand(commandLine(file, args), file, args, mergeEnv(base, options.env), { log: opts.log, signal: opts.signal, ...options });
     },
@@ -168,6 +164,7 @@ export function createChrootRunner(opts: ChrootRunnerOptions): CommandRunner {
     });
   };
   return {
+    withLogger: (log) => createChrootRunner({ ...opts, log }),
     run(file, args = [], options = {}) {
       return go(commandLine(file, args), file, args, options);
     },

@@ -53,7 +53,7 @@ export async function scriptTaps(dir: string, installTypeOfPrefix: (prefix: stri
     for (const sub of (await fs.readdir(phaseDir)).sort()) {
       const m = INSTALL_TYPE_DIR.exec(sub);
       if (!m || !(await fs.stat(path.join(phaseDir, sub))).isDirectory()) continue;
-      const [, prefix, type] = m as unknown as [string, string, string];
+      const [, prefix = '', type = ''] = m;
       if (installTypeOfPrefix(prefix) !== type) continue;
       for (const s of (await listScripts(path.join(phaseDir, sub))).scripts) {
         out.push({ phase: p.phase, name: s.name, stage: s.stage, sortName: s.sortName, rel: `${p.phase}.d/${sub}/${s.name}`, alternative: { dir: sub, prefix, type } });

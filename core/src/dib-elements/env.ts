@@ -1,13 +1,15 @@
 /**
- * The environment DIB gives its scripts on top of dib's build environment: the exported bash
- * function `get_image_element_array`, DIB_PYTHON_EXEC, DIB_LOCKFILES, and the PATH of host and
- * chroot scripts; and the preview of environment.d fragments that TypeScript elements see.
+ * The environment DIB gives its scripts (docs/dib-behaviour.md#script-environment) on top of
+ * dib's build environment: the exported bash function `get_image_element_array`, `$_LIB`,
+ * DIB_PYTHON_EXEC, DIB_LOCKFILES, and the PATH of host and chroot scripts; and the preview of
+ * environment.d fragments that TypeScript elements see.
  */
 import fs from 'fs-extra';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { shellQuote } from '../util/shell.js';
 import type { ResolvedElement } from '../contract/element.js';
 import type { Env } from '../vocabulary.js';
 
@@ -21,9 +23,6 @@ export const DIB_LIB_DIR = fileURLToPath(new URL('../../lib/dib-lib', import.met
 /** Where the hooks tree is inside the chroot during chroot phases. */
 export const IN_TARGET = '/tmp/in_target.d';
 
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 /** The value of `BASH_FUNC_get_image_element_array%%`: echoes `[name]=path …` for `declare -A`. */
 export function imageElementArrayFunction(elements: readonly Pick<ResolvedElement, 'name' | 'dir'>[]): string {

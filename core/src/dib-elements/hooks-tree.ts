@@ -1,10 +1,10 @@
 /**
- * DIB's generate_hooks: every directory element's subdirectories (except `tests`,
- * `__pycache__`) and top-level regular files (except `*.pyc`) merged into TMP_HOOKS_PATH. An
- * entry of a subdirectory that is already there as a regular file is DIB's "There is a
- * duplicated hook in your elements" error; deeper entries merge silently. Package elements
- * contribute their `bin/` tools (DIB scripts call `$TMP_HOOKS_PATH/bin/cache-url`), the one
- * part of an element directory DIB scripts use by path.
+ * DIB's generate_hooks (docs/dib-behaviour.md#hooks-tree): every directory element's
+ * subdirectories (except `tests`, `__pycache__`) and top-level regular files (except `*.pyc`)
+ * merged into TMP_HOOKS_PATH. An entry of a subdirectory that is already there as a regular
+ * file is DIB's "There is a duplicated hook in your elements" error; deeper entries merge
+ * silently. Package elements contribute their `bin/` tools (DIB scripts call
+ * `$TMP_HOOKS_PATH/bin/cache-url`), the one part of an element directory DIB scripts use by path.
  */
 import { execa } from 'execa';
 import fs from 'fs-extra';

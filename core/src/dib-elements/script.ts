@@ -14,8 +14,8 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { phaseInfo, type PhaseName } from '../contract/phases.js';
 import type { PhaseContext } from '../contract/build.js';
-import type { CommandRunner, Logger } from '../vocabulary.js';
 import { DibError, isDibError } from '../errors.js';
+import { stateKey } from '../contract/state-key.js';
 import { TARGET_PATH } from '../chroot/run.js';
 import { IN_TARGET, previewOriginals, scriptEnv } from './env.js';
 import { SPOOL_IN_TARGET, serveSpool } from './install-packages.js';
@@ -31,12 +31,10 @@ export interface ScriptRef {
   alternative?: string;
 }
 
-type WithRunners = { runners?: (log: Logger) => { host: CommandRunner; target: CommandRunner } };
-
 type EnvDelta = Record<string, string | undefined>;
 
 /** build.state key: per phase, the environment its fragments made (a promise, made once). */
-const PHASE_ENV_KEY = 'dib-elements:phase-environment';
+const PHASE_ENV_KEY = stateKey<Map<string, Promise<EnvDelta>>>('dib-elements:phase-environment');
 
 /** Variables DIB's run_in_target removes from the chroot's environment. */
 const NOT_IN_CHROOT = ['TMPDIR', 'VIRTUAL_ENV'];
@@ -58,7 +56,7 @@ export function chrootScriptEnv(caller: NodeJS.ProcessEnv, buildEnv: Readonly<Re
  * same runner and environment the scripts use; resolves to what the fragments changed.
  */
 function phaseEnvironment(ctx: PhaseContext, shell: string, run: (file: string, args: string[], env: EnvDelta) => Promise<unknown>, files: { before: string; after: string; hostBefore: string; hostAfter: string }, fragments: string[], env: EnvDelta): Promise<EnvDelta> {
-  let memo = ctx.state.get<Map<string, Promise<EnvDelta>>>(PHASE_ENV_KEY);
+  let memo = ctx.state.get(PHASE_ENV_KEY);
   if (!memo) ctx.state.set(PHASE_ENV_KEY, (memo = new Map()));
   let p = memo.get(ctx.phase);
   if (!p) {
@@ -97,7 +95,7 @@ export async function runScript(ctx: PhaseContext, ref: ScriptRef): Promise<void
   }
   const fragmentNames = await listFragments(path.join(hooks, 'environment.d'));
   const log = ctx.log.child(`${ctx.element} ${rel}`);
-  const runners = (ctx.build as unknown as WithRunners).runners?.(log) ?? { host: ctx.host, target: ctx.target };
+  const runners = { host: ctx.host.withLogger(log), target: ctx.target.withLogger(log) };
   // DIB's scripts start from the environment before environment.d (the preview TypeScript
   // elements saw is undone), then the phase's sourcing applies the fragments once
   const extra: EnvDelta = { ...scriptEnv(ctx.env, ctx.elements), ...previewOriginals(ctx.build.env) };

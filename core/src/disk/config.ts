@@ -1,9 +1,10 @@
 /**
- * Parse DIB's block-device config: a list of single-key maps keyed by plugin, in tree form
- * (nested plugin keys) or graph form (`base` references, upstream's canonical form, `base` on
- * partitions too) or both mixed, into a flat list of named nodes, as upstream's
- * config_tree_to_graph does. This module checks shape only; `layout.ts` gives the nodes
- * meaning. Keys a plugin does not know are ignored with a warning, as upstream ignores them.
+ * Parse DIB's block-device config (docs/dib-behaviour.md#block-device-config): a list of
+ * single-key maps keyed by plugin, in tree form (nested plugin keys) or graph form (`base`
+ * references, upstream's canonical form, `base` on partitions too) or both mixed, into a flat
+ * list of named nodes, as upstream's config_tree_to_graph does. This module checks shape only;
+ * `layout.ts` gives the nodes meaning. Keys a plugin does not know are ignored with a warning,
+ * as upstream ignores them.
  */
 import { DibError } from '../errors.js';
 import { closest } from '../util/suggest.js';

@@ -3,8 +3,7 @@
  * package manager. Every phase runs on it in seconds, so it is the root of dib's integration
  * tests and demos. It provides `operating-system`.
  */
-import { defineElement, DibError } from '@dib/core';
-import { getPackageInstallsHooks } from '@dib/element-package-installs';
+import { defineElement, DibError, getPackageHooks } from '@dib/core';
 import { makeBusyboxRoot, findStaticBusybox } from './root.js';
 
 export default defineElement({
@@ -24,7 +23,7 @@ export default defineElement({
     // No package manager: requests (rsync for install-static, git for source-repositories…)
     // are answered with a warning naming what the image goes without, not an error, so the
     // DIB helper elements still run on this test root.
-    getPackageInstallsHooks(build).installPackages.tapPromise('busybox-root', async (ctx, req) => {
+    getPackageHooks(build).installPackages.tapPromise('busybox-root', async (ctx, req) => {
       const what = req.action === 'upgrade' ? 'upgrade' : `${req.action} ${req.packages.join(' ')}`;
       ctx.log.warn(`busybox-root has no package manager: not done: ${what}`);
       return true;

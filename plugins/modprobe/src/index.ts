@@ -6,9 +6,9 @@
  */
 import { appendFile, copyFile, mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defineElement } from '@dib/core';
+import { defineElement, imagePath } from '@dib/core';
 import type { Env, PhaseContext } from '@dib/core';
-import { rootPath } from '@dib/element-manifests';
+
 
 /** The modules DIB_MODPROBE_BLACKLIST names (blank-separated, as the script's word split). */
 export function blacklistModules(env: Readonly<Env>): string[] {
@@ -31,7 +31,7 @@ export async function modprobeSnippets(elements: PhaseContext['elements']): Prom
 
 /** extra-data 50 `modprobe-blacklist`: copy the elements' modprobe.d snippets into the image. */
 export async function copyModprobeSnippets(ctx: PhaseContext): Promise<void> {
-  const dest = await rootPath(ctx.targetRoot, 'etc/modprobe.d');
+  const dest = await imagePath(ctx.targetRoot, 'etc/modprobe.d');
   await mkdir(dest, { recursive: true });
   for (const s of await modprobeSnippets(ctx.elements)) {
     const name = s.file.slice(s.file.lastIndexOf('/') + 1);
@@ -44,7 +44,7 @@ export async function copyModprobeSnippets(ctx: PhaseContext): Promise<void> {
 export async function writeBlacklist(ctx: PhaseContext): Promise<void> {
   const modules = blacklistModules(ctx.env);
   if (modules.length === 0) return;
-  const file = await rootPath(ctx.targetRoot, 'etc/modprobe.d/blacklist.conf');
+  const file = await imagePath(ctx.targetRoot, 'etc/modprobe.d/blacklist.conf');
   await mkdir(join(file, '..'), { recursive: true });
   await appendFile(file, modules.map((m) => `blacklist ${m}\n`).join(''));
   ctx.log.info(`blacklisted ${modules.join(' ')}`);

@@ -7,9 +7,9 @@
  */
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { defineElement } from '@dib/core';
+import { defineElement, imagePath } from '@dib/core';
 import type { PhaseContext } from '@dib/core';
-import { manifestDirPath, rootPath } from '@dib/element-manifests';
+import { manifestDirPath } from '@dib/element-manifests';
 import { installSourceRepositories, readSourceRepositories, type InstalledRepositories } from './repos.js';
 
 export { readSourceRepositories, installSourceRepositories, rebaseGitLocation, fetchToCache, gitMirror, REPO_TYPES } from './repos.js';
@@ -39,7 +39,7 @@ export async function sourceRepositories(ctx: PhaseContext): Promise<void> {
     log: ctx.log,
   });
   if (done.paths.length > 0) {
-    const list = await rootPath(ctx.targetRoot, 'etc/dib-source-repositories');
+    const list = await imagePath(ctx.targetRoot, 'etc/dib-source-repositories');
     await mkdir(dirname(list), { recursive: true });
     await appendFile(list, done.paths.map((p) => `${p}\n`).join(''));
   }

@@ -1,13 +1,13 @@
 /**
- * DIB's source-repositories: `source-repository-<n>` files of the hooks tree, lines
- * `<name> <type> <dest> <location> [<ref>]` (variables expanded, `#` comments), types git,
- * tar, file and package; overrides `DIB_REPOTYPE_<name>`, `DIB_REPOLOCATION_<name>`,
- * `DIB_REPOREF_<name>`, and `DIB_GITREPOBASE` for git locations that were not overridden;
- * skipped unless the repository's install type is `source`. Downloads and git mirrors are kept
- * in the build cache (`<cache>/source-repositories/`); with `--offline` (or DIB_OFFLINE) they are
- * served from the cache only, a miss is E_OFFLINE_CACHE_MISS. Every repository put in the image
- * is listed in its `/etc/dib-source-repositories`; every git checkout, with its commit, in the
- * `dib-manifest-git-<image>` manifest.
+ * DIB's source-repositories (docs/dib-behaviour.md#source-repositories): `source-repository-<n>`
+ * files of the hooks tree, lines `<name> <type> <dest> <location> [<ref>]` (variables expanded,
+ * `#` comments), types git, tar, file and package; overrides `DIB_REPOTYPE_<name>`,
+ * `DIB_REPOLOCATION_<name>`, `DIB_REPOREF_<name>`, and `DIB_GITREPOBASE` for git locations that
+ * were not overridden; skipped unless the repository's install type is `source`. Downloads and
+ * git mirrors are kept in the build cache (`<cache>/source-repositories/`); with `--offline` (or
+ * DIB_OFFLINE) they are served from the cache only, a miss is E_OFFLINE_CACHE_MISS. Every
+ * repository put in the image is listed in its `/etc/dib-source-repositories`; every git
+ * checkout, with its commit, in the `dib-manifest-git-<image>` manifest.
  */
 import { execa } from 'execa';
 import fs from 'fs-extra';

@@ -1,4 +1,4 @@
-/** ubuntu-minimal's environment, sources and kernel rules, as pure functions (ubuntu-common has the distro's). */
+/** ubuntu-minimal's environment, sources and kernel rules, as pure functions (docs/dib-behaviour.md#debootstrap-debian-minimal-ubuntu-minimal); ubuntu-common has the distro's. */
 import type { Env, PackageInstalls } from '@dib/core';
 import { normaliseArch } from '@dib/element-debootstrap';
 import { DEFAULT_UBUNTU_RELEASE, ubuntuCommonEnvironment, ubuntuMirror } from '@dib/element-ubuntu-common';

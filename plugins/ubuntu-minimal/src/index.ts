@@ -1,5 +1,5 @@
 import { defineElement, type PhaseContext } from '@dib/core';
-import { addBootstrapPackages, installAptKeyring, preinstallEnabled, setBootstrapSources, upgradeAndInstallBase, writeTargetFile } from '@dib/element-debootstrap';
+import { getDebootstrapHooks, installAptKeyring, preinstallEnabled, upgradeAndInstallBase, writeTargetFile } from '@dib/element-debootstrap';
 import { UBUNTU_PACKAGES, ubuntuBasePackages, ubuntuMinimalEnvironment, ubuntuSourcesLines, ubuntuSourcesList } from './env.js';
 
 export * from './env.js';
@@ -21,8 +21,9 @@ export default defineElement({
   environment: ubuntuMinimalEnvironment,
   packages: UBUNTU_PACKAGES,
   apply(build) {
-    addBootstrapPackages(build, ubuntuBasePackages);
-    setBootstrapSources(build, ubuntuSourcesLines);
+    const bootstrap = getDebootstrapHooks(build);
+    bootstrap.include.tap('ubuntu-minimal', (pkgs, env) => [...pkgs, ...ubuntuBasePackages(env)]);
+    bootstrap.sources.tap('ubuntu-minimal', (_lines, env) => ubuntuSourcesLines(env));
     build.hooks.root.tapPromise({ name: 'ubuntu-minimal-baseinstall', stage: 75 }, baseinstall);
   },
 });
