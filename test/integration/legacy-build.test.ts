@@ -13,6 +13,7 @@ import path from 'node:path';
 import { CLI, dib, FIXTURES } from '../helpers/cli.js';
 import { mountsUnder } from '../helpers/mounts.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { gitRepo } from '../helpers/git.js';
 
 const ELEMENTS = path.join(FIXTURES, 'dib-elements');
 const isRoot = process.getuid?.() === 0;
@@ -21,9 +22,7 @@ const root = isRoot ? test : test.skip;
 /** A local git repo (tags v1, v2 on master), a tarball with a top directory and a plain file. */
 async function sources(dir: string) {
   const repo = path.join(dir, 'repo');
-  await fs.ensureDir(repo);
-  const git = (...args: string[]) => execa('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], { cwd: repo });
-  await git('init', '-q', '-b', 'master');
+  const git = await gitRepo(repo);
   await fs.writeFile(path.join(repo, 'version'), 'v1\n');
   await git('add', '.');
   await git('commit', '-qm', 'one');

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { dib, FIXTURES } from '../helpers/cli.js';
 import { mountsUnder } from '../helpers/mounts.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { gitRepo } from '../helpers/git.js';
 import { TEST_CACHE, TEST_MIRROR } from '../helpers/debian-root.js';
 import { HAVE_UPSTREAM, UPSTREAM_ELEMENTS } from '../helpers/upstream.js';
 
@@ -38,13 +39,11 @@ run('debian-minimal with DIB fixture elements gives DIB content: debconf before 
   const work = path.join(dir, 'work');
   // a git repository for source-repositories
   const repo = path.join(dir, 'repo');
-  await fs.ensureDir(repo);
-  const git = (...args: string[]) => execa('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], { cwd: repo });
-  await git('init', '-q', '-b', 'master');
+  const git = await gitRepo(repo);
   await fs.writeFile(path.join(repo, 'README'), 'parity\n');
   await git('add', '.');
   await git('commit', '-qm', 'one');
-  const sha = (await git('rev-parse', 'HEAD')).stdout.trim();
+  const sha = (await git('rev-parse', 'HEAD')).trim();
   // upstream's baremetal, alone on ELEMENTS_PATH (the rest of upstream's elements would replace dib's)
   const upstream = path.join(dir, 'upstream');
   await fs.ensureDir(upstream);

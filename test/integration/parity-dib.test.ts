@@ -10,6 +10,7 @@ import path from 'node:path';
 import { dib, FIXTURES } from '../helpers/cli.js';
 import { mountsUnder } from '../helpers/mounts.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { gitRepo } from '../helpers/git.js';
 
 const ELEMENTS = path.join(FIXTURES, 'parity');
 const isRoot = process.getuid?.() === 0;
@@ -224,4 +225,26 @@ root("block-device configs as upstream writes them: graph form, names with space
     t.regex(xfs.stderr, /making xfs filesystem img-rootfs for \//);
   }
   t.deepEqual(await mountsUnder(work), []);
+});
+
+root('source-repositories: DIB_GITREPOBASE rebases git locations, NO_SOURCE_REPOSITORIES fetches nothing', async (t) => {
+  const dir = await tmpDir();
+  const work = path.join(dir, 'work');
+  const git = await gitRepo(path.join(dir, 'mirror', 'parity-src.git'));
+  await fs.writeFile(path.join(dir, 'mirror', 'parity-src.git', 'README'), 'rebased\n');
+  await git('add', '.');
+  await git('commit', '-qm', 'one');
+  const env = { ELEMENTS_PATH: ELEMENTS, DIB_PARITY_GIT_REPO: 'https://git.example.invalid/~someone/parity-src.git', DIB_GITREPOBASE: `file://${path.join(dir, 'mirror')}` };
+  const r = await dib(['build', '-o', 's', '-t', 'tar', '--work-dir', work, '--image-cache', path.join(dir, 'cache'), 'busybox-root', 'parity-repos'], { cwd: dir, env });
+  t.is(r.exitCode, 0, r.all.split('\n').slice(-30).join('\n'));
+  const cat = async (p: string) => (await execa('tar', ['-xOf', path.join(dir, 's.tar'), p])).stdout;
+  t.is(await cat('./opt/parity-git/README'), 'rebased');
+  // DIB's sed keeps the slash after ~user: base + '/parity-src.git'
+  t.regex(await cat('./etc/dib-manifests/dib-manifest-git-s'), new RegExp(`^parity-git git /opt/parity-git file://${path.join(dir, 'mirror')}/parity-src\\.git [0-9a-f]{40}$`));
+  const none = await dib(['build', '-o', 'n', '-t', 'tar', '--work-dir', work, '--image-cache', path.join(dir, 'cache'), 'busybox-root', 'parity-repos'], { cwd: dir, env: { ...env, NO_SOURCE_REPOSITORIES: '1' } });
+  t.is(none.exitCode, 0, none.all.split('\n').slice(-30).join('\n'));
+  const list = (await execa('tar', ['-tf', path.join(dir, 'n.tar')])).stdout.split('\n');
+  t.false(list.some((p) => p.startsWith('./opt/parity-git')));
+  t.false(list.includes('./etc/dib-source-repositories'));
+  t.regex(none.stderr, /NO_SOURCE_REPOSITORIES is set: no source repositories fetched/);
 });

@@ -171,3 +171,14 @@ test('source-repository lines: variables expanded, comments skipped, DIB_REPO* o
   await fs.writeFile(path.join(dir, 'source-repository-bad'), 'x svn /opt/x http://x\n');
   await t.throwsAsync(readSourceRepositories(dir, {}), { message: /unsupported repository type 'svn'/ });
 });
+
+test("DIB_GITREPOBASE as DIB's sed rewrites git locations (scheme and host, a ~user dropped, its slash kept)", async (t) => {
+  const { rebaseGitLocation } = await import('@dib/element-source-repositories');
+  t.is(rebaseGitLocation('https://opendev.org/openstack/nova.git', 'https://github.com/'), 'https://github.com/openstack/nova.git');
+  t.is(rebaseGitLocation('git://host/~user/repo', 'https://m/'), 'https://m//repo');
+  t.is(rebaseGitLocation('/local/repo', 'https://m/'), '/local/repo');
+  const dir = await tmpDir();
+  await writeTree(dir, { 'source-repository-x': 'a git /opt/a https://opendev.org/x/a.git\nb git /opt/b https://opendev.org/x/b.git\nc tar /opt/c https://opendev.org/x/c.tgz\n' });
+  const repos = await readSourceRepositories(dir, { DIB_GITREPOBASE: 'https://mirror/', DIB_REPOLOCATION_b: 'https://other/b.git' });
+  t.deepEqual(repos.map((r) => r.location), ['https://mirror/x/a.git', 'https://other/b.git', 'https://opendev.org/x/c.tgz']);
+});

@@ -27,7 +27,9 @@ export function gitManifest(git: InstalledRepositories['git']): string {
 
 /** extra-data 98 `source-repositories`. */
 export async function sourceRepositories(ctx: PhaseContext): Promise<void> {
-  if (ctx.env.NO_SOURCE_REPOSITORIES) {
+  // set by an element's environment.d (as DIB documents it) or by the caller, whose environment
+  // DIB's scripts inherit
+  if (ctx.env.NO_SOURCE_REPOSITORIES || process.env.NO_SOURCE_REPOSITORIES) {
     ctx.log.info('NO_SOURCE_REPOSITORIES is set: no source repositories fetched');
     return;
   }
