@@ -108,4 +108,6 @@ export const k: StateKey<number> | typeof createPhaseHooks = { name: 'k' };
   t.false(r.ok);
   t.regex(r.out, /installTyp/);
   t.regex(r.out, /'string' is not assignable to parameter of type 'StateKey/);
+  // internals are not part of the published package
+  t.regex(r.out, /Cannot find module '@dib\/core\/internal\/pipeline\/hooks\.js'/);
 });

@@ -127,7 +127,7 @@ root('$_LIB: upstream-style scripts source die, common-functions and img-functio
   t.is(await fs.readFile(path.join(dir, 'l.parity-vmlinuz'), 'utf8'), 'parity-kernel-2\n');
   t.is(await fs.readFile(path.join(dir, 'l.parity-initrd'), 'utf8'), 'parity-initrd-2\n');
   // functions of DIB's own driver stop with a message saying so
-  const lib = (await execa('node', ['-e', "import('@dib/core/internal/dib-elements/env.js').then(m => console.log(m.DIB_LIB_DIR))"])).stdout.trim();
+  const lib = (await execa('node', ['-e', "import('#core/dib-elements/env.js').then(m => console.log(m.DIB_LIB_DIR))"])).stdout.trim();
   const unmount = await execa('bash', ['-c', `source ${lib}/img-functions; unmount_image`], { reject: false });
   t.is(unmount.exitCode, 1);
   t.regex(unmount.stdout, /unmount_image: dib makes the disk from files after the phases \(no loop device, no image mount\)/);

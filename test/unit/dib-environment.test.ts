@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import { defineElement, type ResolvedElement } from '@dib/core';
-import { buildEnvironment } from '@dib/core/internal/pipeline/environment.js';
+import { buildEnvironment } from '#core/pipeline/environment.js';
 
 const el = (name: string, environment: ResolvedElement['element']['environment']): ResolvedElement => ({
   name,

@@ -9,10 +9,10 @@ import { execa } from 'execa';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { createHostRunner, silentLogger } from '@dib/core';
-import type { DiskLayout, LayoutPartition } from '@dib/core/internal/disk/layout.js';
-import { computeGeometry } from '@dib/core/internal/disk/geometry.js';
-import { chs } from '@dib/core/internal/disk/mbr.js';
-import { writePartitionTable } from '@dib/core/internal/disk/partition-table.js';
+import type { DiskLayout, LayoutPartition } from '#core/disk/layout.js';
+import { computeGeometry } from '#core/disk/geometry.js';
+import { chs } from '#core/disk/mbr.js';
+import { writePartitionTable } from '#core/disk/partition-table.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const MiB = 1024 ** 2;

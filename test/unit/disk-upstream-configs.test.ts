@@ -10,8 +10,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { DibError } from '@dib/core';
-import { planLayout, type LayoutParams } from '@dib/core/internal/disk/layout.js';
-import { parseBlockDeviceConfig, toGraph } from '@dib/core/internal/disk/config.js';
+import { planLayout, type LayoutParams } from '#core/disk/layout.js';
+import { parseBlockDeviceConfig, toGraph } from '#core/disk/config.js';
 import { HAVE_UPSTREAM, UPSTREAM_BLOCK_DEVICE_TESTS } from '../helpers/upstream.js';
 
 const run = HAVE_UPSTREAM ? test : test.skip;

@@ -3,7 +3,7 @@ import test from 'ava';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { execa } from 'execa';
-import { xfsProblem, xfsProtofile, mkfsXfsArgs } from '@dib/core/internal/disk/xfs.js';
+import { xfsProblem, xfsProtofile, mkfsXfsArgs } from '#core/disk/xfs.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 test('protofile: directories, files (setuid kept), links, devices, fifos; sticky bits for xfs_db; hard links counted', async (t) => {

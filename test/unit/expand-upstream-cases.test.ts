@@ -6,8 +6,8 @@
 import test from 'ava';
 import fs from 'fs-extra';
 import path from 'node:path';
-import { ElementResolver } from '@dib/core/internal/elements/resolve.js';
-import { expandElements } from '@dib/core/internal/elements/expand.js';
+import { ElementResolver } from '#core/elements/resolve.js';
+import { expandElements } from '#core/elements/expand.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 interface Tree {

@@ -3,7 +3,7 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { createBuild } from '../pipeline/build.js';
 import { parseBreakpoints } from '../pipeline/breakpoints.js';
-import { runBuild } from '../pipeline/driver.js';
+import { runBuild, type BuildResult } from '../pipeline/driver.js';
 import { DibError } from '../errors.js';
 import { EventBus } from '../log/events.js';
 import { attachJsonReporter, attachTextReporter, timingTable } from '../log/text-reporter.js';
@@ -15,7 +15,7 @@ import { printError } from './main.js';
 export async function buildCommand(argv: string[]): Promise<number> {
   const parsed = await prepareCommand('build', argv);
   if (!parsed) return 0;
-  const flags = { json: parsed.values.has('json'), quiet: parsed.values.has('quiet'), break: stringValue(parsed, 'break') };
+  const flags = { json: parsed.values.has('json'), quiet: parsed.values.has('quiet'), break: stringValue(parsed, 'break'), checkReproducible: parsed.values.has('check-reproducible') };
   const { config } = await loadCommandConfig(parsed);
   if (process.getuid && process.getuid() !== 0) {
     throw new DibError('E_NOT_ROOT', 'dib build needs root (it runs chroot and mounts /proc, /sys and /dev in the image tree)', {
@@ -59,7 +59,8 @@ export async function buildCommand(argv: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
-  try {
+  // one whole build, as dib build runs it (a fresh Build and work dir each time)
+  const buildOnce = async (): Promise<BuildResult> => {
     const build = await createBuild({ config, argv, bus, signal: abort.signal });
     // issue 6: the pre-flight check of host tools (dib doctor's, without network and KVM)
     const { preflight } = await import('../doctor/index.js');
@@ -68,17 +69,25 @@ export async function buildCommand(argv: string[]): Promise<number> {
     progress?.close();
     if (!quiet) for (const l of timingTable(result.phases, result.seconds)) text.line(l);
     for (const l of summaryLines({ ok: result.ok, seconds: result.seconds, outputs: result.outputs, taps: build.tapTimings, slowest: quiet ? 0 : 5 })) text.line(l);
-    if (result.ok) {
-      if (result.report) text.line(`  report: ${result.report}`);
-      return 0;
-    }
-    const err = result.error!;
+    if (result.ok && result.report) text.line(`  report: ${result.report}`);
+    if (result.ok && result.sbom) text.line(`  sbom: ${result.sbom.join(', ')}`);
+    return result;
+  };
+  const failed = (result: BuildResult): number => {
     if (abort.signal.aborted) {
       printError(new DibError('E_INTERRUPTED', `build interrupted; everything it made was removed`, { hint: 'run dib build again' }));
       return 130;
     }
-    printError(err);
-    return err.exitCode;
+    printError(result.error!);
+    return result.error!.exitCode;
+  };
+  try {
+    if (flags.checkReproducible) {
+      const { checkReproducibleCommand } = await import('./check-reproducible.js');
+      return await checkReproducibleCommand({ outputBase: config.name, workDir: config.workDir, buildOnce, failed, line: (l) => text.line(l), signal: abort.signal });
+    }
+    const result = await buildOnce();
+    return result.ok ? 0 : failed(result);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -23,6 +23,7 @@ export async function planBuild(config: ResolvedConfig, argv: string[] = []): Pr
     if (e.type === 'log' && (e.level === 'warn' || e.level === 'error')) process.stderr.write(`dib: warning: ${e.scope ? `${e.scope}: ` : ''}${e.message}\n`);
   });
   const build = await createBuild({ config, argv, planOnly: true, bus });
+  for (const w of build.resolutionWarnings) process.stderr.write(`dib: warning: ${w}\n`);
   const layout = await planBuildLayout(build);
   for (const w of layout.warnings) build.log.warn(w);
   return build;

@@ -32,7 +32,7 @@ export async function elementInfoCommand(argv: string[]): Promise<number> {
   if (!parsed) return 0;
   const { config } = await loadCommandConfig(parsed);
   const resolver = new ElementResolver({ baseDir: config.baseDir, elementsPath: config.elementsPath });
-  const { elements } = await expandElements(config.elements, { resolve: (n) => resolver.resolve(n) });
+  const { elements } = await expandElements(config.elements, { resolve: (n, by) => resolver.resolve(n, by) });
   process.stdout.write((parsed.values.has('env') ? formatElementEnv(elements) : elements.map((e) => e.name).join(' ')) + '\n');
   return 0;
 }

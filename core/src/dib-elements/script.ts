@@ -96,10 +96,10 @@ export async function runScript(ctx: PhaseContext, ref: ScriptRef): Promise<void
   const fragmentNames = await listFragments(path.join(hooks, 'environment.d'));
   const log = ctx.log.child(`${ctx.element} ${rel}`);
   const runners = { host: ctx.host.withLogger(log), target: ctx.target.withLogger(log) };
+  const where = phaseInfo(ref.phase).where;
   // DIB's scripts start from the environment before environment.d (the preview TypeScript
   // elements saw is undone), then the phase's sourcing applies the fragments once
-  const extra: EnvDelta = { ...scriptEnv(ctx.env, ctx.elements), ...previewOriginals(ctx.build.env) };
-  const where = phaseInfo(ref.phase).where;
+  const extra: EnvDelta = { ...scriptEnv(ctx.env, where === 'host' ? hooks : IN_TARGET, ctx.elements), ...previewOriginals(ctx.build.env) };
   const envFile = (side: string) => `.dib-phase-env-${ref.phase}-${side}-${process.pid}`;
   let stage = 'script';
   try {
