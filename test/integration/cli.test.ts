@@ -56,15 +56,16 @@ test('dib element-info: expands as upstream (no flag needed), DIB errors, --env 
   t.regex(os.stderr, /\[E_ALREADY_PROVIDED\] operating-system : already provided by \[debian-minimal\]/);
   // vm alone: block-device is a virtual name nothing provides (disk-image-create adds block-device-mbr, element-info does not)
   const vm = await dib(['element-info', 'vm', 'debian-minimal'], { cwd: dir });
-  t.regex(vm.stderr, /Element 'block-device' not found/);
+  t.regex(vm.stderr, /Element 'block-device' \(required by element vm.*\) not found/);
   const env = await dib(['element-info', '--env', 'busybox-root', fixtureElement('probe')], { cwd: dir });
   t.is(env.exitCode, 0, env.all);
-  t.regex(env.stdout, /^export IMAGE_ELEMENT='busybox-root probe'$/m);
-  t.regex(env.stdout, /^export IMAGE_ELEMENT_YAML='busybox-root: .*\nprobe: .*fixtures\/elements\/probe\n'$/m);
-  t.regex(env.stdout, /^function get_image_element_array \{\n  echo "\[busybox-root\]=\S+ \[probe\]=\S+"\n\};\nexport -f get_image_element_array;$/m);
+  // busybox-root brings manifests, as every DIB operating-system element does
+  t.regex(env.stdout, /^export IMAGE_ELEMENT='busybox-root manifests probe'$/m);
+  t.regex(env.stdout, /^export IMAGE_ELEMENT_YAML='busybox-root: .*\nmanifests: .*\nprobe: .*fixtures\/elements\/probe\n'$/m);
+  t.regex(env.stdout, /^function get_image_element_array \{\n  echo "\[busybox-root\]=\S+ \[manifests\]=\S+ \[probe\]=\S+"\n\};\nexport -f get_image_element_array;$/m);
   // the output is eval-able by bash
   const { execa } = await import('execa');
   const check = await execa('bash', ['-c', `${env.stdout}\neval declare -A a=($(get_image_element_array)); echo "\${a[probe]}"; echo "$IMAGE_ELEMENT"`]);
   t.is(check.stdout.split('\n')[0], path.join(REPO, 'test/fixtures/elements/probe'));
-  t.is(check.stdout.split('\n')[1], 'busybox-root probe');
+  t.is(check.stdout.split('\n')[1], 'busybox-root manifests probe');
 });

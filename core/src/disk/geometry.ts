@@ -5,6 +5,7 @@
  * trailing `100%` fills the rest. GPT keeps the last MiB free for the backup header.
  */
 import { DibError } from '../errors.js';
+import { diskProblemError } from './buildable.js';
 import type { DiskLayout, LayoutFilesystem, LayoutPartition, TableKind } from './layout.js';
 import { alignDown, alignUp, KiB, MiB } from './size.js';
 import { formatBytes } from '../util/bytes.js';
@@ -122,6 +123,9 @@ function tooSmall(message: string, hint = 'raise imageSize in the config or pass
  * effect with an explicit size, as in DIB.
  */
 export function computeGeometry(layout: DiskLayout, content: ReadonlyMap<string, number>, imageSize?: number, extraSize?: number): DiskGeometry {
+  // a layout dib cannot make into a disk (LVM volumes) has no geometry either
+  const unbuildable = diskProblemError(layout);
+  if (unbuildable && layout.lvm) throw unbuildable;
   const wanted = layout.imageSize ?? imageSize;
   if (wanted === undefined) return toDiskEnd(autoGeometry(layout, content, extraSize));
   const g = toDiskEnd(explicitGeometry(layout, content, wanted));

@@ -9,6 +9,8 @@ import { elfArch, findStaticBusyboxSync, makeBusyboxRoot, findStaticBusybox } fr
 export default defineElement({
   name: 'busybox-root',
   description: 'A tiny network-free root made from the host busybox-static (tests and demos).',
+  // every DIB operating-system element brings manifests (through dpkg and its kin); so does this one
+  deps: ['manifests'],
   provides: ['operating-system'],
   environment: (env) => ({
     DISTRO_NAME: 'busybox',
