@@ -258,13 +258,13 @@ root('break points are refused without a terminal, with a clear message, before 
   const dir = await tmpDir();
   const work = path.join(dir, 'work');
   const flag = await dib(['build', '-o', 'k', '-t', 'tar', '--work-dir', work, '--break', 'before-install', 'busybox-root', 'legacy-helper'], { cwd: dir, env: { ELEMENTS_PATH: ELEMENTS } });
-  t.is(flag.exitCode, 1);
+  t.is(flag.exitCode, 2, "a break point that cannot be honoured is a usage error");
   t.regex(flag.stderr, /\[E_BREAK\] break=before-install needs an interactive terminal, and none is attached/);
   const env = await dib(['build', '-o', 'k', '-t', 'tar', '--work-dir', work, 'busybox-root'], { cwd: dir, env: { break: 'after-error' } });
-  t.is(env.exitCode, 1);
+  t.is(env.exitCode, 2);
   t.regex(env.stderr, /\[E_BREAK\] break=after-error needs an interactive terminal/);
   const bad = await dib(['build', '-o', 'k', '-t', 'tar', '--work-dir', work, '--break', 'before-instal', 'busybox-root'], { cwd: dir });
-  t.is(bad.exitCode, 1);
+  t.is(bad.exitCode, 2);
   t.regex(bad.stderr, /unknown break point 'before-instal' \(did you mean 'before-install'\?\)/);
   t.false(await fs.pathExists(path.join(dir, 'k.tar')));
   t.false((await fs.readdir(work).catch(() => [] as string[])).length > 0);

@@ -103,7 +103,7 @@ root("run_functests.sh's harness without a terminal: break=after-error break_out
   t.regex(failing.stderr, /break: after-error: break_cmd exited with status 1/);
   // break_cmd does not make interactive points work without a terminal
   const shell = await dib(['build', '-o', 'k', '-t', 'tar', '--work-dir', work, 'busybox-root'], { cwd: dir, env: { ...env, break: 'after-error,before-install' } });
-  t.is(shell.exitCode, 1);
+  t.is(shell.exitCode, 2);
   t.regex(shell.stderr, /\[E_BREAK\] break=before-install needs an interactive terminal/);
   // before-<host phase> runs break_cmd too, and a failing one stops the build (DIB's set -e)
   const before = await dib(['build', '-o', 'm', '-t', 'tar', '--work-dir', work, 'busybox-root'], { cwd: dir, env: { ...env, break: 'before-root', break_cmd: `echo at-root > ${dest}/before-root` } });
@@ -205,7 +205,7 @@ root("block-device configs as upstream writes them: graph form, names with space
   t.regex(doctor.stderr, /dib cannot build LVM volumes into a disk image/);
   // a config dib build rejects, dib plan rejects too
   const broken = await dib(['plan', 'busybox-root'], { cwd: dir, env: { DIB_BLOCK_DEVICE_CONFIG: '- mkfs: {name: x, base: nowhere, type: ext4}' } });
-  t.is(broken.exitCode, 1); // as dib build's exit for the same config
+  t.is(broken.exitCode, 2); // as dib build's exit for the same config (a config error)
   t.regex(broken.stderr, /\[E_BLOCK_DEVICE_CONFIG\] DIB_BLOCK_DEVICE_CONFIG: blockDevice\[0\]\.mkfs\.base: base 'nowhere' is not a partition/);
 
   // FS_TYPE=xfs: a tar that makes no filesystem builds; a disk gets an xfs root made from the tree

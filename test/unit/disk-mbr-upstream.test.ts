@@ -26,7 +26,7 @@ function layout(parts: { primary: boolean; type?: number }[]): DiskLayout {
     const hex = (p.type ?? 0x83).toString(16).padStart(2, '0');
     return { name: `p${i}`, number, size: { kind: 'bytes', bytes: 10 * MiB }, type: hex, typeCode: `0x${hex}`, flags: { boot: false, primary: p.primary }, logical: !p.primary, biosBoot: false, esp: false, path: `p[${i}]` };
   });
-  return { source: 'test_mbr', diskName: 'image0', table: 'mbr', align: MiB, sectorSize: 512, partitions, filesystems: [], lvm: undefined, rootLabel: '', rootFsType: 'ext4', rootUuid: '', bootLabel: '', mountPoints: [] } as unknown as DiskLayout;
+  return { source: 'test_mbr', diskName: 'image0', table: 'mbr', align: MiB, sectorSize: 512, partitions, filesystems: [], lvm: undefined, diskProblems: [], rootLabel: '', rootFsType: 'ext4', rootUuid: '', bootLabel: '', mountPoints: [] } as unknown as DiskLayout;
 }
 
 async function partx(parts: { primary: boolean; type?: number }[]): Promise<string> {

@@ -11,7 +11,7 @@
  */
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { DibError } from '../errors.js';
+import { DibError, EXIT_USAGE } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { PHASE_NAMES, phaseInfo, type PhaseName, type PhaseWhere } from '../contract/phases.js';
 import type { CommandRunner, Logger } from '../vocabulary.js';
@@ -42,13 +42,14 @@ export function parseBreakpoints(spec: string | undefined, opts: { isTTY: boolea
     .filter(Boolean);
   for (const p of points) {
     if (!BREAK_POINTS.includes(p)) {
-      throw new DibError('E_BREAK', `unknown break point '${p}'${didYouMean(p, BREAK_POINTS)}`, { hint: `use before-<phase>, after-<phase> or after-error (phases: ${PHASE_NAMES.join(', ')})` });
+      throw new DibError('E_BREAK', `unknown break point '${p}'${didYouMean(p, BREAK_POINTS)}`, { hint: `use before-<phase>, after-<phase> or after-error (phases: ${PHASE_NAMES.join(', ')})`, exitCode: EXIT_USAGE });
     }
   }
   const hostCommand = opts.hostCommand?.trim() ? opts.hostCommand : undefined;
   const shells = points.filter((p) => !(hostCommand && usesBreakCommand(p)));
   if (shells.length > 0 && !opts.isTTY) {
     throw new DibError('E_BREAK', `break=${shells.join(',')} needs an interactive terminal, and none is attached`, {
+      exitCode: EXIT_USAGE,
       hint: hostCommand
         ? `break_cmd runs only at before-<host phase> and after-error; ${shells.join(', ')} open${shells.length === 1 ? 's' : ''} a shell: run dib build from a terminal, or drop ${shells.length === 1 ? 'it' : 'them'}`
         : 'run dib build from a terminal, set break_cmd to a command (it runs at before-<host phase> and after-error), or drop --break / the break variable',
