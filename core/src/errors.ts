@@ -31,6 +31,11 @@ export type ErrorCode =
   | 'E_BOOT'
   | 'E_BREAK'
   | 'E_LOCK'
+  | 'E_MOUNT'
+  | 'E_SANDBOX'
+  | 'E_TAP_TIMEOUT'
+  | 'E_STALLED'
+  | 'E_UNCAUGHT'
   | 'E_INTERNAL';
 
 /** Exit status used by the CLI for each class of error. */

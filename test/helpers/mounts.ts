@@ -1,11 +1,6 @@
-import fs from 'fs-extra';
+import { mountsBelow } from '@dib/core/internal/chroot/mounts.js';
 
-/** Mount points at or below `dir` (from /proc/self/mountinfo). */
+/** Mount points at or below `dir` in this process's mount table (the host's, for a test). */
 export async function mountsUnder(dir: string): Promise<string[]> {
-  const text = await fs.readFile('/proc/self/mountinfo', 'utf8');
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => l.split(' ')[4]!)
-    .filter((p) => p === dir || p.startsWith(dir + '/'));
+  return mountsBelow(dir);
 }

@@ -26,6 +26,21 @@ export interface LockOptions {
   /** give up after this many milliseconds (default 20 minutes, as DIB's flock -w 1200) */
   timeoutMs?: number;
   log?: Logger;
+  /** stop waiting (E_INTERRUPTED) when this fires: a build being stopped never waits on a lock */
+  signal?: AbortSignal;
+}
+
+/** Wait `ms`, or less when `signal` fires. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Hold an exclusive lock on `lockDir` while `fn` runs. */
@@ -34,6 +49,7 @@ export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>, opts
   await fs.ensureDir(path.dirname(lockDir));
   let waitedLogged = false;
   for (;;) {
+    if (opts.signal?.aborted) throw new DibError('E_INTERRUPTED', `interrupted while waiting for cache lock ${path.basename(lockDir)}`);
     try {
       await fs.mkdir(lockDir);
       await fs.writeFile(path.join(lockDir, 'pid'), String(process.pid));
@@ -63,7 +79,7 @@ export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>, opts
         opts.log?.info(`waiting for cache lock ${path.basename(lockDir)} (held by pid ${owner})`);
         waitedLogged = true;
       }
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250, opts.signal);
     }
   }
   try {
@@ -78,6 +94,8 @@ export class DirCache implements Cache {
     readonly dir: string,
     readonly offline: boolean,
     private readonly log?: Logger,
+    /** the build's abort signal: lock waits end when it fires */
+    private readonly signal?: AbortSignal,
   ) {}
 
   path(...parts: string[]): string {
@@ -90,6 +108,6 @@ export class DirCache implements Cache {
 
   withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
     const safe = name.replace(/[^A-Za-z0-9_.-]/g, '_');
-    return withDirLock(this.path('locks', `${safe}.lock`), fn, { log: this.log });
+    return withDirLock(this.path('locks', `${safe}.lock`), fn, { log: this.log, signal: this.signal });
   }
 }

@@ -1,6 +1,7 @@
 /** `dib build`: DIB's disk-image-create, from the config file and/or DIB-style arguments. */
 import fs from 'fs-extra';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createBuild } from '../pipeline/build.js';
 import { parseBreakpoints } from '../pipeline/breakpoints.js';
 import { runBuild } from '../pipeline/driver.js';
@@ -11,6 +12,10 @@ import { ProgressRenderer, attachAptProgress, summaryLines, wantsLiveProgress } 
 import { BUILD_OPTIONS, overridesFrom, parseCommand, type BuildFlags } from './args.js';
 import { helpRequested, loadConfig } from './common.js';
 import { printError } from './main.js';
+import { ProcessGuard } from './process-guard.js';
+import { NO_SANDBOX_ENV, SANDBOX_ENV, probeSandbox } from '../sandbox/namespaces.js';
+import { superviseBuild } from '../sandbox/supervisor.js';
+import { sweepLeftovers } from '../sandbox/leftovers.js';
 
 export const BUILD_USAGE = `Usage: dib build [options] [elements…]
 
@@ -47,7 +52,27 @@ export async function buildCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const { flags, positionals } = parseCommand<BuildFlags>('build', argv, BUILD_OPTIONS);
-  const config = await loadConfig({ configPath: flags.config, overrides: overridesFrom(flags, positionals) });
+  const sandboxed = process.env[SANDBOX_ENV] === '1';
+  delete process.env[SANDBOX_ENV];
+  const noSandbox = process.env[NO_SANDBOX_ENV] === '1';
+  if (!sandboxed && !noSandbox && process.getuid?.() === 0) {
+    // issue 9: this process supervises; the build runs in its own mount and PID namespaces
+    const probe = await probeSandbox();
+    if (!probe.ok) throw new DibError('E_SANDBOX', `cannot make the build's sandbox: ${probe.problem}`, { hint: probe.hint });
+    const cli = fileURLToPath(new URL('./main.js', import.meta.url));
+    return superviseBuild(probe.tools, { command: [process.execPath, ...process.execArgv, cli, 'build', ...argv] });
+  }
+  const guard = new ProcessGuard({ sandboxed }).install();
+  try {
+    return await buildInside(flags, positionals, argv, guard, { sandboxed, noSandbox });
+  } finally {
+    guard.dispose();
+  }
+}
+
+async function buildInside(flags: BuildFlags, positionals: string[], argv: string[], guard: ProcessGuard, mode: { sandboxed: boolean; noSandbox: boolean }): Promise<number> {
+  const where = flags.config ? `loading the config ${flags.config}` : `loading the config (searched in ${process.cwd()})`;
+  const config = await guard.race(where, loadConfig({ configPath: flags.config, overrides: overridesFrom(flags, positionals) }));
   if (process.getuid && process.getuid() !== 0) {
     throw new DibError('E_NOT_ROOT', 'dib build needs root (it runs chroot and mounts /proc, /sys and /dev in the image tree)', {
       hint: 'run it as root: sudo dib build …',
@@ -75,23 +100,14 @@ export async function buildCommand(argv: string[]): Promise<number> {
   });
   const offJson = flags.json ? attachJsonReporter(bus) : () => undefined;
   const offApt = attachAptProgress(bus);
-
-  const abort = new AbortController();
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    signals++;
-    if (signals === 1) {
-      text.line(`dib: ${sig} received: stopping and cleaning up (mounts, chroot processes, work dir)…`);
-      abort.abort(new DibError('E_INTERRUPTED', `interrupted by ${sig}`));
-    } else {
-      text.line('dib: still cleaning up; please wait');
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGHUP', onSignal);
+  guard.say = (l) => text.line(l);
   try {
-    const build = await createBuild({ config, argv, bus, signal: abort.signal });
+    const build = await guard.race("registering the elements' taps (apply())", createBuild({ config, argv, bus, signal: guard.signal }));
+    if (mode.noSandbox) {
+      build.log.warn(`${NO_SANDBOX_ENV}=1: building WITHOUT the sandbox: if dib is killed, its mounts stay in the host's mount table and its processes keep running (see docs/operator.md)`);
+    }
+    // issue 9: what killed builds left behind (work dirs, partial outputs), by their owner marker
+    await sweepLeftovers({ workDir: config.workDir, outDir: path.dirname(config.name) }, build.log);
     // issue 6: the pre-flight check of host tools (dib doctor's, without network and KVM)
     const { preflight } = await import('../doctor/index.js');
     for (const w of await preflight(build)) build.log.warn(w);
@@ -104,16 +120,21 @@ export async function buildCommand(argv: string[]): Promise<number> {
       return 0;
     }
     const err = result.error!;
-    if (abort.signal.aborted) {
+    const signalled = guard.signalExitCode;
+    if (signalled !== undefined) {
       printError(new DibError('E_INTERRUPTED', `build interrupted; everything it made was removed`, { hint: 'run dib build again' }));
-      return 130;
+      return signalled;
     }
     printError(err);
     return err.exitCode;
+  } catch (e) {
+    const signalled = guard.signalExitCode;
+    if (signalled !== undefined) {
+      printError(new DibError('E_INTERRUPTED', `build interrupted before it started; nothing was made`, { hint: 'run dib build again' }));
+      return signalled;
+    }
+    throw e;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('SIGHUP', onSignal);
     progress?.close();
     offProgress();
     offApt();

@@ -95,13 +95,13 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  // Exit explicitly: a timer or handle left by element code (an abandoned tap) must not keep
+  // dib alive after the command is done (stdout and stderr writes are synchronous here).
   main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
+    (code) => process.exit(code),
     (e) => {
       printError(e);
-      process.exitCode = 1;
+      process.exit(1);
     },
   );
 }

@@ -81,5 +81,6 @@ export async function resolveConfig(opts: ResolveOptions): Promise<ResolvedConfi
     offline: pick(cli.offline, file.offline) ?? (penv.DIB_OFFLINE ? true : false),
     logfile: pick(cli.logfile, file.logfile),
     workDir: path.resolve(baseDir, pick(cli.workDir, file.workDir) ?? penv.TMP_DIR ?? os.tmpdir()),
+    tapTimeout: pick(cli.tapTimeout, file.tapTimeout),
   };
 }

@@ -53,6 +53,8 @@ export interface DibConfig {
   logfile?: string;
   /** Where build directories are created (`TMP_DIR`). Default the OS temp dir. */
   workDir?: string;
+  /** Fail any tap (TypeScript or DIB script) that runs longer than this many seconds, naming it. Default: no limit. */
+  tapTimeout?: number;
 }
 
 /** Identity function that gives `dib.config.ts` its types. */
@@ -87,4 +89,6 @@ export interface ResolvedConfig {
   offline: boolean;
   logfile?: string;
   workDir: string;
+  /** seconds; undefined: no limit */
+  tapTimeout?: number;
 }

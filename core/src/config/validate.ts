@@ -22,6 +22,7 @@ const isEnv: Check = (v) => {
   return undefined;
 };
 const isSize: Check = imageSizeProblem;
+const isSeconds: Check = (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? undefined : 'must be a number of seconds greater than 0');
 const isTypes: Check = (v) => {
   if (!Array.isArray(v) || v.length === 0) return `must be a non-empty array of output types (${OUTPUT_TYPES.join(', ')})`;
   for (const t of v) {
@@ -58,6 +59,7 @@ export const CONFIG_KEYS: Record<keyof DibConfig, Check> = {
   offline: isBool,
   logfile: isString,
   workDir: isString,
+  tapTimeout: isSeconds,
 };
 
 /** Check `raw` (what the config file exported) and return it typed. `where` names the file. */

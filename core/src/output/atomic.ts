@@ -6,6 +6,8 @@
  */
 import { rmSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { releaseStagingDir, stagingDir } from '../sandbox/leftovers.js';
 import { tempPathFor } from './naming.js';
 
 const live = new Set<string>();
@@ -48,9 +50,13 @@ export interface AtomicWrite {
   discard(): Promise<void>;
 }
 
-/** Start an atomic write of `dest`. */
+/**
+ * Start an atomic write of `dest`. The temporary file is in the build's hidden staging directory
+ * next to `dest` (same filesystem, so the rename is atomic), which carries the build's owner
+ * marker: if the build is killed, the next one removes what it left (sandbox/leftovers.ts).
+ */
 export function beginAtomic(dest: string): AtomicWrite {
-  const tmp = tempPathFor(dest);
+  const tmp = join(stagingDir(dirname(dest)), basename(tempPathFor(dest)));
   const untrack = trackTemp(tmp);
   let settled = false;
   return {
@@ -60,12 +66,14 @@ export function beginAtomic(dest: string): AtomicWrite {
       await rename(tmp, dest);
       settled = true;
       untrack();
+      await releaseStagingDir(dirname(dest));
     },
     async discard() {
       if (settled) return;
       settled = true;
       await rm(tmp, { force: true, recursive: true });
       untrack();
+      await releaseStagingDir(dirname(dest));
     },
   };
 }

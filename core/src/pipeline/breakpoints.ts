@@ -5,6 +5,7 @@
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { DibError } from '../errors.js';
+import { createChrootRunner } from '../chroot/run.js';
 import { didYouMean } from '../util/suggest.js';
 import { PHASE_NAMES, type PhaseWhere } from '../contract/phases.js';
 import type { Logger } from '../vocabulary.js';
@@ -52,7 +53,8 @@ export function breakpointRunner(
       await opts.mount();
       // DIB runs bash; a root without it (busybox) gets sh
       const shell = existsSync(`${opts.root}/bin/bash`) ? '/bin/bash' : '/bin/sh';
-      await execa('chroot', [opts.root, shell, '-i'], { env: { ...env, HOME: '/root', PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' }, stdio: 'inherit', reject: false });
+      const clean = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+      await createChrootRunner({ root: opts.root, log: opts.log, env: clean }).run(shell, ['-i'], { interactive: true, reject: false });
     } else {
       await execa(bps.hostCommand ?? 'bash', ['-i'], { env, stdio: 'inherit', reject: false, cwd: opts.root, shell: bps.hostCommand !== undefined });
     }

@@ -19,6 +19,7 @@ import { createPhaseHooks, listTaps } from './hooks.js';
 import type { PhaseName } from '../contract/phases.js';
 import { MapState } from './state.js';
 import { removeTree } from '../chroot/mounts.js';
+import { claimDir } from '../sandbox/leftovers.js';
 import type { Build, PhaseContext, PhaseHooks, TapInfo } from '../contract/build.js';
 import type { BuildPaths, Logger } from '../vocabulary.js';
 
@@ -62,7 +63,7 @@ export class DibBuild implements Build {
   ) {
     this.log = new EventLogger(bus, undefined, () => this.currentPhase);
     this.cleanup = new Cleanup(this.log);
-    this.cache = new DirCache(config.cacheDir, config.offline, this.log);
+    this.cache = new DirCache(config.cacheDir, config.offline, this.log, signal);
     this.env = buildEnvironment({ config, elements, envOrder, argv });
     this.paths = { buildDir: '', hooksDir: '', targetRoot: '', imageDir: '', outputBase: config.name };
     this.hooks = createPhaseHooks({
@@ -72,6 +73,7 @@ export class DibBuild implements Build {
         const log = this.log.child(element);
         return { ...ctx, element, tap, log, ...(this.runners ? this.runners(log) : {}) };
       },
+      guard: { signal, timeoutSeconds: config.tapTimeout },
       onTapStart: (info) => bus.emit({ type: 'tap-start', time: now(), phase: info.phase, element: info.element, tap: info.name, stage: info.stage }),
       onTapEnd: (info, seconds, ok) => {
         this.tapTimings.push({ ...info, seconds, ok });
@@ -113,8 +115,10 @@ export class DibBuild implements Build {
     await fs.ensureDir(this.config.workDir);
     const buildDir = await fs.mkdtemp(path.join(this.config.workDir, 'dib_build.'));
     const imageDir = await fs.mkdtemp(path.join(this.config.workDir, 'dib_image.'));
-    this.cleanup.push(`remove ${imageDir}`, () => removeTree(imageDir, this.log));
-    this.cleanup.push(`remove ${buildDir}`, () => removeTree(buildDir, this.log));
+    // owner markers: if this build is killed, the next one removes these (sandbox/leftovers.ts)
+    const [imageLock, buildLock] = [claimDir(imageDir), claimDir(buildDir)];
+    this.cleanup.push(`remove ${imageDir}`, () => removeTree(imageDir, this.log).finally(() => imageLock.release()));
+    this.cleanup.push(`remove ${buildDir}`, () => removeTree(buildDir, this.log).finally(() => buildLock.release()));
     this.paths = {
       buildDir,
       hooksDir: path.join(buildDir, 'hooks'),

@@ -10,6 +10,7 @@ import { AsyncSeriesHook } from 'tapable';
 import { DibError, isDibError } from '../errors.js';
 import { PHASES, type HookName, type PhaseName } from '../contract/phases.js';
 import type { PhaseContext, PhaseHook, PhaseHooks, TapInfo } from '../contract/build.js';
+import { guardTap, type TapGuard } from './tap-guard.js';
 
 export const DEFAULT_STAGE = 50;
 
@@ -24,6 +25,8 @@ export interface HookHost {
   /** tap lifecycle notifications (events, timings) */
   onTapStart(info: TapInfo): void;
   onTapEnd(info: TapInfo, seconds: number, ok: boolean): void;
+  /** races every tap against the build's abort signal and the config's tapTimeout */
+  guard?: TapGuard;
 }
 
 interface DibTap {
@@ -95,7 +98,7 @@ function createHook(phase: PhaseName, host: HookHost): PhaseHook {
         host.onTapStart(info);
         const t0 = performance.now();
         try {
-          await toPromise(original, host.contextFor(ctx, element, tap.name));
+          await guardTap(toPromise(original, host.contextFor(ctx, element, tap.name)), info, host.guard);
         } catch (e) {
           host.onTapEnd(info, (performance.now() - t0) / 1000, false);
           throw wrapError(e, phase, element, tap.name);
