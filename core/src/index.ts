@@ -28,6 +28,7 @@ export type {
 export { DibError, isDibError, toDibError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { createHostRunner, createChrootRunner, commandLine } from './chroot/run.js';
+export { bindMount, unmount } from './chroot/mounts.js';
 export { silentLogger } from './log/logger.js';
 export { writeOutputs, requiredHostTools } from './output/index.js';
 export type { OutputFile, WriteOutputsOptions } from './output/index.js';

@@ -124,3 +124,11 @@ export async function leftovers(dir: string, workDir: string, marker: string): P
   if (partial.length) leaks.push(`partial outputs: ${partial.join(', ')}`);
   return leaks;
 }
+
+/** Send `signal` to the dib the test started; resolves with how it ended and how long it took. */
+export async function stopWith(run: RunningDib, signal: NodeJS.Signals): Promise<{ exitCode?: number; signal?: string; seconds: number }> {
+  const t0 = performance.now();
+  run.child.kill(signal);
+  const r = await run.exited;
+  return { exitCode: r.exitCode, signal: r.signal, seconds: (r.at - t0) / 1000 };
+}

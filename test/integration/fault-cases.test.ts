@@ -11,7 +11,7 @@ import { execa } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { CLI, dib, fixtureElement } from '../helpers/cli.js';
-import { MARKER_VAR, leftovers, newMarker, pollUntil, processesWithMarker, startDib } from '../helpers/fault.js';
+import { MARKER_VAR, leftovers, newMarker, pollUntil, processesWithMarker, startDib, stopWith, type RunningDib } from '../helpers/fault.js';
 import { mountsUnder } from '../helpers/mounts.js';
 import { tmpDir, writeTree } from '../helpers/tmp.js';
 
@@ -37,6 +37,17 @@ root('a tap whose promise never settles, with nothing else pending: E_STALLED na
   t.false(STACK.test(r.all));
   t.deepEqual(await leftovers(dir, work, marker), []);
   t.false(await fs.pathExists(path.join(dir, 'x.tar')));
+});
+
+root('SIGTERM while a tap never settles and a timer keeps the event loop busy (no tapTimeout): stops within 5 s (was: hung forever)', async (t) => {
+  const { dir, work, marker } = await caseDir();
+  const run = startDib(buildArgs(work, fixtureElement('fault-tap')), { cwd: dir, env: { [MARKER_VAR]: marker, DIB_FAULT_PHASE: 'finalise', DIB_FAULT_KIND: 'tap' } });
+  await run.waitFor('FAULT-READY tap');
+  await new Promise((r) => setTimeout(r, 500));
+  const { seconds, ...r } = await stopWith(run, 'SIGTERM');
+  t.is(r.exitCode, 143, run.output().slice(-3000));
+  t.true(seconds <= 5, `stopped in ${seconds.toFixed(1)} s`);
+  t.deepEqual(await leftovers(dir, work, marker), []);
 });
 
 root('a config exporting a promise that never settles: E_STALLED naming the config load, exit 1 (was: exit 0)', async (t) => {
@@ -94,10 +105,7 @@ root('SIGINT while waiting for a cache lock another build holds: the waiting bui
   await waiter.waitFor('FAULT-READY lock-wait');
   await new Promise((r) => setTimeout(r, 1000)); // well into the wait
   t.false(waiter.output().includes('FAULT-LOCKED'), 'the lock is held by the other build');
-  const t0 = performance.now();
-  waiter.child.kill('SIGINT');
-  const r = await waiter.exited;
-  const seconds = (r.at - t0) / 1000;
+  const { seconds, ...r } = await stopWith(waiter, 'SIGINT');
   t.is(r.exitCode, 130, waiter.output().slice(-3000));
   t.true(seconds <= 5, `stopped in ${seconds.toFixed(1)} s`);
   t.deepEqual(await fs.readdir(work), []);
@@ -107,23 +115,34 @@ root('SIGINT while waiting for a cache lock another build holds: the waiting bui
   t.log(`SIGINT during a held cache lock wait: exit ${r.exitCode} in ${seconds.toFixed(2)} s`);
 });
 
-root('SIGTERM during a qemu-img conversion: stops within 5 s, no qemu-img left, no partial output next to the images', async (t) => {
+root('SIGKILL, then SIGTERM, during a qemu-img conversion: no qemu-img left; the next build removes the partial output and says so; SIGTERM stops within 5 s', async (t) => {
   const { dir, work, marker } = await caseDir();
   const els = path.join(dir, 'elements');
   // incompressible content, so that the qcow2 compression takes a while
-  await writeTree(els, { 'bulk/post-install.d/50-bulk': { text: '#!/bin/sh\nhead -c 200000000 /dev/urandom > /bulk\n', mode: 0o755 } });
-  const run = startDib(['build', '-o', 'x', '-t', 'qcow2', '--work-dir', work, '--elements-path', els, 'busybox-root', 'bulk'], { cwd: dir, env: { [MARKER_VAR]: marker } });
-  await run.waitFor('writing qcow2 output', 180_000);
-  await pollUntil(async () => (await processesWithMarker(marker)).some((p) => p.cmd.includes('qemu-img convert')), 20_000);
-  t.true((await processesWithMarker(marker)).some((p) => p.cmd.includes('qemu-img convert')), 'qemu-img is running');
-  const t0 = performance.now();
-  run.child.kill('SIGTERM');
-  const r = await run.exited;
-  const seconds = (r.at - t0) / 1000;
-  t.is(r.exitCode, 143, run.output().slice(-3000));
+  await writeTree(els, { 'bulk/post-install.d/50-bulk': { text: '#!/bin/sh\nhead -c 150000000 /dev/urandom > /bulk\n', mode: 0o755 } });
+  const qcow2 = async (): Promise<RunningDib> => {
+    const run = startDib(['build', '-o', 'x', '-t', 'qcow2', '--work-dir', work, '--elements-path', els, 'busybox-root', 'bulk'], { cwd: dir, env: { [MARKER_VAR]: marker } });
+    await run.waitFor('writing qcow2 output', 180_000);
+    await pollUntil(async () => (await processesWithMarker(marker)).some((p) => p.cmd.includes('qemu-img convert')), 20_000);
+    t.true((await processesWithMarker(marker)).some((p) => p.cmd.includes('qemu-img convert')), 'qemu-img is running');
+    return run;
+  };
+  // SIGKILL of dib: qemu-img dies with the sandbox; its partial output stays, marked, in the staging dir
+  const first = await qcow2();
+  const killed = await stopWith(first, 'SIGKILL');
+  t.is(killed.signal, 'SIGKILL');
+  t.truthy(await pollUntil(async () => (await processesWithMarker(marker)).length === 0, 10_000), 'no qemu-img (or anything else) left');
+  const staged = (await fs.readdir(dir)).filter((n) => n.startsWith('.dib-tmp-'));
+  t.is(staged.length, 1, 'the partial output is in the staging directory');
+  // the next build removes it, says so, and is then stopped by SIGTERM during its own conversion
+  const second = await qcow2();
+  t.regex(second.output(), new RegExp(`removed the partial outputs \\S+/${staged[0]} left by a dib build that was killed`));
+  const { seconds, ...r } = await stopWith(second, 'SIGTERM');
+  t.is(r.exitCode, 143, second.output().slice(-3000));
   t.true(seconds <= 5, `stopped in ${seconds.toFixed(1)} s`);
   t.deepEqual(await leftovers(dir, work, marker), []);
   t.deepEqual((await fs.readdir(dir)).filter((n) => n.startsWith('.')), [], 'no hidden temp output');
+  t.false(await fs.pathExists(path.join(dir, 'x.qcow2')));
   t.log(`SIGTERM during qemu-img convert: exit ${r.exitCode} in ${seconds.toFixed(2)} s`);
 });
 

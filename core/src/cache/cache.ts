@@ -1,13 +1,15 @@
 /**
  * dib's cache directory: downloads, bootstrapped roots and the apt archive, shared between
- * builds. Locks are lock directories holding the owner's pid; a lock whose owner is dead is
- * taken over, so a killed build never wedges the cache.
+ * builds. Locks are lock directories holding the owner's pid in a file the owner keeps
+ * flock-ed; a lock whose file nobody holds is taken over, so a killed build never wedges the
+ * cache, and builds in different PID namespaces (dib's sandboxes) exclude each other.
  */
 import fs from 'fs-extra';
 import os from 'node:os';
 import path from 'node:path';
 import { DibError } from '../errors.js';
 import type { Cache, Logger } from '../vocabulary.js';
+import { tryLockFile, type FileLock } from '../util/flock.js';
 
 export function defaultCacheDir(): string {
   return path.join(os.homedir(), '.cache', 'dib');
@@ -48,17 +50,28 @@ export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>, opts
   const deadline = Date.now() + (opts.timeoutMs ?? 20 * 60 * 1000);
   await fs.ensureDir(path.dirname(lockDir));
   let waitedLogged = false;
+  let held: FileLock | undefined;
   for (;;) {
     if (opts.signal?.aborted) throw new DibError('E_INTERRUPTED', `interrupted while waiting for cache lock ${path.basename(lockDir)}`);
     try {
       await fs.mkdir(lockDir);
-      await fs.writeFile(path.join(lockDir, 'pid'), String(process.pid));
+      // the pid file is flock-ed by its holder before it appears (written, locked, renamed):
+      // a pid file nobody holds belongs to a dead holder, whatever PID namespace it was in
+      const fresh = path.join(lockDir, '.pid.new');
+      await fs.writeFile(fresh, `${process.pid} flock\n`);
+      held = tryLockFile(fresh);
+      await fs.rename(fresh, path.join(lockDir, 'pid'));
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const owner = Number(await fs.readFile(path.join(lockDir, 'pid'), 'utf8').catch(() => '0'));
-      if (owner && !alive(owner)) {
-        opts.log?.warn(`taking over stale lock ${lockDir} (pid ${owner} is gone)`);
+      const pidFile = path.join(lockDir, 'pid');
+      const text = await fs.readFile(pidFile, 'utf8').catch(() => '');
+      const owner = Number.parseInt(text, 10) || 0;
+      // `<pid> flock`: the lock file decides; a bare pid (an older dib) is judged by its pid
+      const probe = text.includes('flock') ? tryLockFile(pidFile) : undefined;
+      if (probe || (owner && !text.includes('flock') && !alive(owner))) {
+        probe?.release();
+        opts.log?.warn(`taking over stale lock ${lockDir} (its holder, pid ${owner}, is gone)`);
         await fs.remove(lockDir);
         continue;
       }
@@ -86,6 +99,7 @@ export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>, opts
     return await fn();
   } finally {
     await fs.remove(lockDir);
+    held?.release();
   }
 }
 

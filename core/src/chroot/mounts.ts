@@ -77,6 +77,11 @@ export async function mount(args: readonly string[], ctx: MountContext): Promise
   }
 }
 
+/** Bind-mount `src` at `target` (read-write: the shared apt archive cache) through the seam. */
+export async function bindMount(src: string, target: string, ctx: MountContext): Promise<void> {
+  await mount(['--bind', src, target], ctx);
+}
+
 /** Unmount one mount point (retrying while busy, then lazily). Cleanup: never refused. */
 export async function unmount(point: string, log: Logger): Promise<void> {
   log.debug(`umount ${point}`);

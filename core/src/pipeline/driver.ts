@@ -83,6 +83,8 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
         try {
           await hook.promise(ctx);
         } catch (e) {
+          // a failed, timed-out or abandoned tap's commands do not run on into the break shell or the unmount
+          await stopRunningCommands();
           if (!(isDibError(e) && e.code === 'E_INTERRUPTED')) await brk('after-error', info.where).catch(() => undefined);
           throw e;
         } finally {

@@ -1,6 +1,6 @@
 import { chmod, lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { defineElement, DibError } from '@dib/core';
+import { bindMount, defineElement, DibError, unmount } from '@dib/core';
 import type { Build, PhaseContext } from '@dib/core';
 import { getPackageInstallsHooks } from '@dib/element-package-installs';
 import type { PackageRequest } from '@dib/element-package-installs';
@@ -230,12 +230,10 @@ function sharedAptCache(build: Build) {
       await mkdir(join(cacheDir, 'partial'), { recursive: true });
       const mountPoint = await rootPath(ctx.targetRoot, APT_ARCHIVES);
       await mkdir(mountPoint, { recursive: true });
-      await ctx.host.run('mount', ['--bind', cacheDir, mountPoint]);
-      const host = ctx.host;
-      release = build.cleanup.push(`unmount apt cache ${mountPoint}`, async () => {
-        const r = await host.run('umount', [mountPoint], { reject: false });
-        if (r.exitCode !== 0) await host.run('umount', ['-l', mountPoint]);
-      });
+      await bindMount(cacheDir, mountPoint, { log: ctx.log });
+      const log = ctx.log;
+      // through dib's mount seam: unmounted on failure and on a signal too (cleanup is never refused)
+      release = build.cleanup.push(`unmount apt cache ${mountPoint}`, () => unmount(mountPoint, log));
       ctx.log.info(`apt archives shared from ${cacheDir}`);
     },
     /** post-root 999 `unmount-apt-cache`: DIB drops the bind before the tree is packed */
