@@ -50,13 +50,33 @@ export interface DibErrorOptions {
   exitCode?: number;
   /** extra lines (for example the last lines of a failed script's output) */
   details?: string[];
+  /** the phase, element and tap the error happened in (set by the hooks for a failing tap) */
+  phase?: string;
+  element?: string;
+  tap?: string;
 }
 
+/** Where an error happened: the phase, element and tap, as fields. */
+export interface ErrorContext {
+  phase?: string;
+  element?: string;
+  tap?: string;
+}
+
+/**
+ * An error as a value: a stable code, a one-line message, a hint, and where it happened
+ * (`phase`, `element`, `tap`) as fields. The message is never rewritten to say where: the
+ * sentence naming the place is made only when the error is printed (`toLine`), and `--json`
+ * consumers get the fields (`toJSON`).
+ */
 export class DibError extends Error {
   readonly code: ErrorCode;
   readonly hint?: string;
   readonly exitCode: number;
   readonly details: string[];
+  readonly phase?: string;
+  readonly element?: string;
+  readonly tap?: string;
 
   constructor(code: ErrorCode, message: string, options: DibErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -65,17 +85,36 @@ export class DibError extends Error {
     this.hint = options.hint;
     this.details = options.details ?? [];
     this.exitCode = options.exitCode ?? defaultExitCode(code);
+    if (options.phase !== undefined) this.phase = options.phase;
+    if (options.element !== undefined) this.element = options.element;
+    if (options.tap !== undefined) this.tap = options.tap;
+  }
+
+  /** The same error, located (and, for a failing command in a tap, re-coded E_TAP_FAILED). */
+  withContext(where: ErrorContext, code: ErrorCode = this.code): DibError {
+    const hint = this.hint ?? (where.element && where.tap ? `see the log lines of ${where.phase}/${where.element}/${where.tap} above` : undefined);
+    return new DibError(code, this.message, { hint, details: this.details, cause: this, exitCode: this.exitCode, ...where });
+  }
+
+  /** Where it happened, as a sentence (`install phase, element motd, tap write-motd`). */
+  where(): string | undefined {
+    const parts = [this.phase && `${this.phase} phase`, this.element && `element ${this.element}`, this.tap && `tap ${this.tap}`].filter(Boolean);
+    return parts.length ? parts.join(', ') : undefined;
   }
 
   /** The one-line form printed by the CLI. */
   toLine(): string {
-    return `[${this.code}] ${this.message}`;
+    const where = this.where();
+    return `[${this.code}] ${where ? `${where}: ` : ''}${this.message}`;
   }
 
-  toJSON(): { code: ErrorCode; message: string; hint?: string; details?: string[] } {
+  toJSON(): { code: ErrorCode; message: string; hint?: string; details?: string[]; phase?: string; element?: string; tap?: string } {
     return {
       code: this.code,
       message: this.message,
+      ...(this.phase !== undefined ? { phase: this.phase } : {}),
+      ...(this.element !== undefined ? { element: this.element } : {}),
+      ...(this.tap !== undefined ? { tap: this.tap } : {}),
       ...(this.hint ? { hint: this.hint } : {}),
       ...(this.details.length ? { details: this.details } : {}),
     };

@@ -3,7 +3,7 @@
  * context interfaces, errors and helpers elements may use.
  */
 export { defineConfig, OUTPUT_TYPES } from './config/schema.js';
-export type { DibConfig, ResolvedConfig, BlockDeviceConfig, BlockDeviceEntry, OutputType } from './config/schema.js';
+export type { DibConfig, ResolvedConfig, BlockDeviceConfig, BlockDeviceEntry, OutputType, ConfigEnv, DibConfigFn, DibConfigExport } from './config/schema.js';
 export { defineElement, isElement, ELEMENT_CONTRACT } from './contract/element.js';
 export type { Element, ElementDefinition, ResolvedElement, Env, PackageInstalls, PackageParams, PkgMap, HostTool } from './contract/element.js';
 export { PHASES, PHASE_NAMES, phaseInfo, isPhaseName } from './contract/phases.js';
@@ -11,6 +11,10 @@ export type { PhaseName, HookName, PhaseWhere } from './contract/phases.js';
 export type {
   Build,
   BuildPaths,
+  DibTapOptions,
+  ElementPhaseHook,
+  ElementPhaseHooks,
+  StateKey,
   Cache,
   CleanupStack,
   CommandRunner,
@@ -26,7 +30,13 @@ export type {
   TapOptions,
 } from './contract/build.js';
 export { DibError, isDibError, toDibError } from './errors.js';
-export type { ErrorCode } from './errors.js';
+export type { ErrorCode, ErrorContext } from './errors.js';
+export { createHooksRegistry } from './contract/hooks-registry.js';
+export { stateKey } from './contract/state-key.js';
+export { getDiskHooks } from './contract/disk-hooks.js';
+export type { DiskHooks, BiosBootRequest } from './contract/disk-hooks.js';
+export { getPackageHooks } from './contract/package-hooks.js';
+export type { PackageHooks, PackageAction, PackageRequest, MapRequest, PkgMapToolRequest, PkgMapToolResult, PlannedPackages, PlannedPackagesAnswer } from './contract/package-hooks.js';
 export { createHostRunner, createChrootRunner, commandLine } from './chroot/run.js';
 export { bindMount, unmount } from './chroot/mounts.js';
 export { silentLogger } from './log/logger.js';
@@ -34,10 +44,13 @@ export { writeOutputs, requiredHostTools } from './output/index.js';
 export type { OutputFile, WriteOutputsOptions } from './output/index.js';
 export { bootImage } from './boot/index.js';
 export type { BootOptions, BootResult } from './boot/index.js';
-export { DISK_LAYOUT_KEY, BIOS_BOOT_KEY, planLayout } from './disk/index.js';
+export { planLayout } from './disk/index.js';
 export type { DiskLayout, BiosBootFiles } from './disk/index.js';
 export { blockDeviceSource, planBuildLayout } from './pipeline/finish.js';
 export { archFamily } from './util/arch.js';
+export { shellQuote, shellWord } from './util/shell.js';
+export { formatBytes } from './util/bytes.js';
+export { imagePath } from './util/image-path.js';
 export type { ArchFamily } from './util/arch.js';
 export { defineBlockDeviceElement } from './contract/block-device-element.js';
 export type { BlockDeviceElementOptions } from './contract/block-device-element.js';

@@ -45,6 +45,8 @@ export interface CommandRunner {
   run(file: string, args?: readonly string[], options?: RunOptions): Promise<RunResult>;
   /** Run a `sh -c` script. */
   sh(script: string, options?: RunOptions): Promise<RunResult>;
+  /** The same runner, logging each output line to `log` instead. */
+  withLogger(log: Logger): CommandRunner;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -58,11 +60,24 @@ export interface Logger {
   child(scope: string): Logger;
 }
 
-/** Per-build store for data elements share (keys are namespaced by convention: `element:key`). */
+/**
+ * A typed key of the per-build StateStore, made once with `stateKey<T>('element:what')` and
+ * exported by the element that owns the value. `T` is carried only in the type.
+ */
+export interface StateKey<T> {
+  readonly name: string;
+  /** never set: carries T */
+  readonly __type?: T;
+}
+
+/**
+ * Per-build store for plain values elements share. Channels with behaviour (requests,
+ * answers, contributions) are owned hooks made with `createHooksRegistry` instead.
+ */
 export interface StateStore {
-  get<T>(key: string): T | undefined;
-  set<T>(key: string, value: T): void;
-  has(key: string): boolean;
+  get<T>(key: StateKey<T>): T | undefined;
+  set<T>(key: StateKey<T>, value: T): void;
+  has(key: StateKey<unknown>): boolean;
 }
 
 /** dib's cache directory. */

@@ -23,6 +23,7 @@ async function setup() {
   let fail = false;
   let delayMs = 0;
   const host: CommandRunner = {
+    withLogger: () => host,
     async run(file, args = [], options) {
       if (file === 'mmdebstrap') {
         calls.push([file, ...args]);

@@ -3,24 +3,23 @@ import { mkdir, mkdtemp, readFile, stat, symlink, writeFile, readdir } from 'nod
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { silentLogger, type CommandRunner, type PhaseContext } from '@dib/core';
-import debootstrap, { _internal, collectBootstrapPackages, collectBootstrapSources, writeTargetFile } from '@dib/element-debootstrap';
+import { silentLogger, type CommandRunner, type Element, type PhaseContext } from '@dib/core';
+import { createTestBuild } from '@dib/core/testing';
+import debootstrap, { _internal, bootstrapPackages, bootstrapSources, writeTargetFile } from '@dib/element-debootstrap';
 import debianMinimal from '@dib/element-debian-minimal';
 import ubuntuMinimal from '@dib/element-ubuntu-minimal';
 
-function fakeBuild() {
-  const taps: string[] = [];
-  const store = new Map<string, unknown>();
-  const hook = (phase: string) => ({ tapPromise: (o: { name: string; stage?: number }) => taps.push(`${phase} ${o.stage} ${o.name}`) });
-  const hooks = Object.fromEntries(['root', 'extraData', 'preInstall', 'install', 'postInstall', 'postRoot', 'blockDevice', 'preFinalise', 'finalise', 'cleanup'].map((h) => [h, hook(h)]));
-  const state = { get: (k: string) => store.get(k), set: (k: string, v: unknown) => void store.set(k, v), has: (k: string) => store.has(k) };
-  return { build: { hooks, state } as never, taps, state: state as never };
+/** The taps of a test build of exactly these elements, as `phase stage name`. */
+async function registered(...elements: Element[]) {
+  const t = await createTestBuild({ elements, expand: false, env: { DIB_RELEASE: 'bookworm' } });
+  return { build: t.build.viewFor(elements[0]!.name), taps: t.taps().map((x) => `${x.phase} ${x.stage} ${x.name}`) };
 }
 
 async function fakeCtx(env: Record<string, string>) {
   const root = await mkdtemp(path.join(os.tmpdir(), 'dib-taps-'));
   const runs: string[] = [];
   const target: CommandRunner = {
+    withLogger: () => target,
     async run(file, args = []) {
       runs.push([file, ...args].join(' '));
       return { exitCode: 0, stdout: '', stderr: '' };
@@ -34,24 +33,21 @@ async function fakeCtx(env: Record<string, string>) {
   return { root, runs, ctx };
 }
 
-test('taps are registered as DIB numbers its scripts', (t) => {
-  const b = fakeBuild();
-  debootstrap.apply!(b.build);
-  debianMinimal.apply!(b.build);
-  t.deepEqual(b.taps, ['root 8 debootstrap', 'install 10 debian-networking', 'install 12 debian-locale-gen', 'install 15 cleanup-debootstrap', 'cleanup 99 clean-up-cache', 'root 75 debian-minimal-baseinstall']);
+test('taps are registered as DIB numbers its scripts', async (t) => {
+  const b = await registered(debootstrap, debianMinimal);
+  t.deepEqual(b.taps, ['root 8 debootstrap', 'root 75 debian-minimal-baseinstall', 'install 10 debian-networking', 'install 12 debian-locale-gen', 'install 15 cleanup-debootstrap', 'cleanup 99 clean-up-cache']);
   const env = { DISTRO_NAME: 'debian', DIB_RELEASE: 'bookworm', ARCH: 'amd64', DIB_APT_SOURCES_CONF: debianMinimal.environment instanceof Function ? debianMinimal.environment({ DIB_RELEASE: 'bookworm' }).DIB_APT_SOURCES_CONF! : '' };
-  const pkgs = collectBootstrapPackages(b.state, env);
+  const pkgs = bootstrapPackages(b.build, env);
   // the OS element's base install only: the rest (adduser, locales, kernel…) is preseeded through package-installs
   t.deepEqual(pkgs, ['systemd-sysv', 'busybox', 'sudo', 'gnupg2', 'python3']);
-  t.is(collectBootstrapSources(b.state, env).length, 3);
-  t.deepEqual(collectBootstrapPackages(b.state, { ...env, DIB_DEBOOTSTRAP_PREINSTALL: '0' }), []);
-  t.deepEqual(collectBootstrapSources(b.state, { ...env, DIB_DEBOOTSTRAP_PREINSTALL: '0' }), []);
+  t.is(bootstrapSources(b.build, env).length, 3);
+  t.deepEqual(bootstrapPackages(b.build, { ...env, DIB_DEBOOTSTRAP_PREINSTALL: '0' }), []);
+  t.deepEqual(bootstrapSources(b.build, { ...env, DIB_DEBOOTSTRAP_PREINSTALL: '0' }), []);
 });
 
-test('ubuntu-minimal taps', (t) => {
-  const b = fakeBuild();
-  ubuntuMinimal.apply!(b.build);
-  t.deepEqual(b.taps, ['root 75 ubuntu-minimal-baseinstall', 'install 80 disable-ipv6-privacy', 'postInstall 99 autoremove']);
+test('ubuntu-minimal taps', async (t) => {
+  const b = await registered(ubuntuMinimal);
+  t.deepEqual(b.taps, ['root 75 ubuntu-minimal-baseinstall', 'install 80 disable-ipv6-privacy', 'post-install 99 autoremove']);
 });
 
 test('debian-networking: hostname, hosts, interfaces.d, networkd on systemd without ifupdown', async (t) => {

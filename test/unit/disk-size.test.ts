@@ -1,5 +1,6 @@
 import test from 'ava';
-import { parseAbsoluteSize, parseSizeSpec, sizeToBytes, formatBytes, alignUp, alignDown } from '@dib/core/internal/disk/size.js';
+import { parseAbsoluteSize, parseSizeSpec, sizeToBytes, alignUp, alignDown } from '@dib/core/internal/disk/size.js';
+import { formatBytes } from '@dib/core';
 
 test('binary units', (t) => {
   t.is(sizeToBytes('1KiB'), 1024);

@@ -13,8 +13,9 @@ type Behaviour = (file: string, args: readonly string[]) => Promise<void>;
 /** A runner that never runs anything: it writes the "output" argument itself. */
 function fakeRunner(behaviour: Behaviour): CommandRunner & { calls: string[][] } {
   const calls: string[][] = [];
-  return {
+  const runner: CommandRunner & { calls: string[][] } = {
     calls,
+    withLogger: () => runner,
     async run(file: string, args: readonly string[] = [], _o?: RunOptions): Promise<RunResult> {
       calls.push([file, ...args]);
       await behaviour(file, args);
@@ -24,6 +25,7 @@ function fakeRunner(behaviour: Behaviour): CommandRunner & { calls: string[][] }
       throw new Error('not used');
     },
   };
+  return runner;
 }
 
 /** The file a writer was asked to produce. */

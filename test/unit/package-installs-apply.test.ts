@@ -2,7 +2,7 @@ import test from 'ava';
 import { mkdtemp, readFile, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defineElement, isDibError } from '@dib/core';
+import { defineElement, getPackageHooks, isDibError } from '@dib/core';
 import packageInstalls, { getPackageInstallsHooks, installPackages, SQUASHED_FILE } from '@dib/element-package-installs';
 import type { PackageRequest } from '@dib/element-package-installs';
 import pkgMap from '@dib/element-pkg-map';
@@ -35,7 +35,7 @@ async function harness(extra: { config?: object; env?: Record<string, string> } 
     elements: [resolved(packageInstalls, plugin('package-installs')), resolved(pkgMap, plugin('pkg-map')), testElement()],
     ...extra,
   });
-  getPackageInstallsHooks(h.build).installPackages.tapPromise('fake', async (_ctx, req) => {
+  getPackageHooks(h.build).installPackages.tapPromise('fake', async (_ctx, req) => {
     requests.push(req);
     return true;
   });
@@ -80,7 +80,7 @@ test('squash writes /tmp/package-installs.json; each phase installs then uninsta
 test('"Nothing to install" when a phase has nothing; no request is made', async (t) => {
   const requests: PackageRequest[] = [];
   const h = await createHarness({ elements: [resolved(packageInstalls, plugin('package-installs'))] });
-  getPackageInstallsHooks(h.build).installPackages.tapPromise('fake', async (_c, r) => (requests.push(r), true));
+  getPackageHooks(h.build).installPackages.tapPromise('fake', async (_c, r) => (requests.push(r), true));
   await h.runPhase('extraData');
   t.is(await readFile(join(h.root, SQUASHED_FILE), 'utf8'), '{}');
   await h.runPhase('install');
@@ -132,7 +132,7 @@ test('deprecated package-installs-<element> files in <phase>.d are installed and
   await writeFile(join(dir, 'pkg-map'), JSON.stringify({ default: { foo: 'foo-real' } }));
   const requests: PackageRequest[] = [];
   const h = await createHarness({ elements: [resolved(packageInstalls, plugin('package-installs')), dirElement('legacy', dir)] });
-  getPackageInstallsHooks(h.build).installPackages.tapPromise('fake', async (_c, r) => (requests.push(r), true));
+  getPackageHooks(h.build).installPackages.tapPromise('fake', async (_c, r) => (requests.push(r), true));
   await h.runPhase('extraData');
   await h.runPhase('install');
   t.deepEqual(requests, [

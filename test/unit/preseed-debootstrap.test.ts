@@ -3,14 +3,15 @@
  * in its own mmdebstrap --include (names the archive lacks are skipped), part of the cache key.
  */
 import test from 'ava';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createHostRunner, silentLogger, type CommandRunner, type ResolvedElement } from '@dib/core';
 import base from '@dib/element-base';
 import blockDeviceEfi from '@dib/element-block-device-efi';
 import bootloader from '@dib/element-bootloader';
 import debianMinimal from '@dib/element-debian-minimal';
-import debootstrap, { _internal, bootstrapCommand, preseedPattern, resolveBootstrapSettings, rootCacheInputs, rootCacheKey } from '@dib/element-debootstrap';
+import debootstrap, { _internal, DEBOOTSTRAP_RESULT, bootstrapCommand, preseedPattern, resolveBootstrapSettings, rootCacheInputs, rootCacheKey } from '@dib/element-debootstrap';
 import packageInstalls from '@dib/element-package-installs';
 import pkgMap from '@dib/element-pkg-map';
 import { createHarness, resolved } from './seed-harness.js';
@@ -65,13 +66,13 @@ const ELEMENTS = (): ResolvedElement[] => [
 ];
 
 async function rootTap(extraEnv: Record<string, string>) {
-  const h = await createHarness({ elements: ELEMENTS(), env: { DIB_DISTRIBUTION_MIRROR: 'http://deb.example/debian', DIB_DEBOOTSTRAP_TOOL: 'mmdebstrap', DIB_DEBOOTSTRAP_CACHE: '0', ...extraEnv } });
-  const keyring = path.join(h.work, 'keyring.gpg');
+  const keyring = path.join(await mkdtemp(path.join(tmpdir(), 'dib-keyring-')), 'keyring.gpg');
   await writeFile(keyring, 'not really a keyring');
-  h.build.env.DIB_APT_KEYRING = keyring;
+  const h = await createHarness({ elements: ELEMENTS(), env: { DIB_DISTRIBUTION_MIRROR: 'http://deb.example/debian', DIB_DEBOOTSTRAP_TOOL: 'mmdebstrap', DIB_DEBOOTSTRAP_CACHE: '0', DIB_APT_KEYRING: keyring, ...extraEnv } });
   const calls: string[][] = [];
   const real = createHostRunner({ log: silentLogger });
   const host: CommandRunner = {
+    withLogger: () => host,
     async run(file, args = [], options) {
       if (file !== 'mmdebstrap') return real.run(file, args, options);
       calls.push([...args]);
@@ -81,7 +82,7 @@ async function rootTap(extraEnv: Record<string, string>) {
     sh: real.sh,
   };
   await _internal.bootstrap({ ...h.ctx('root', 'debootstrap', 'debootstrap'), host });
-  return { calls, state: h.state };
+  return { calls, state: h.build.state };
 }
 
 test('the root tap asks package-installs for the list and bootstraps with it', async (t) => {
@@ -92,7 +93,7 @@ test('the root tap asks package-installs for the list and bootstraps with it', a
   const pattern = includes[1]!;
   for (const p of ['adduser', 'apt-transport-https', 'grub-efi-amd64-bin', 'grub-pc-bin', 'linux-image-amd64', 'open-iscsi', 'software-properties-common']) t.true(pattern.includes(`?exact-name(${p})`), p);
   t.false(pattern.includes('cloud-initramfs-growroot'));
-  const result = state.get('debootstrap:result') as { preseed: string[] };
+  const result = state.get(DEBOOTSTRAP_RESULT)!;
   t.true(result.preseed.includes('open-iscsi'));
 });
 

@@ -7,7 +7,8 @@ import base from '@dib/element-base';
 import dpkg from '@dib/element-dpkg';
 import manifests, { formatDibEnvironment, bashDeclareQuote } from '@dib/element-manifests';
 import pkgMap from '@dib/element-pkg-map';
-import packageInstalls, { getPackageInstallsHooks } from '@dib/element-package-installs';
+import packageInstalls from '@dib/element-package-installs';
+import { getPackageHooks } from '@dib/core';
 import type { PackageRequest } from '@dib/element-package-installs';
 import installTypes, { planInstallTypeLinks } from '@dib/element-install-types';
 import installBin from '@dib/element-install-bin';
@@ -71,15 +72,15 @@ test('base: store-build-settings, baseline tools, iscsi, upgrade, cloud-init', a
     elements: SEED(),
     env: { DIB_CLOUD_INIT_ETC_HOSTS: 'localhost', DIB_FOO: 'a "b" $c', DIB_ARGS: '-o image vm debian-minimal' },
   });
-  getPackageInstallsHooks(h.build).installPackages.tap({ name: 'spy', stage: -1 }, (_c, r) => void requests.push(r));
+  getPackageHooks(h.build).installPackages.tap({ name: 'spy', stage: -1 }, (_c, r) => void requests.push(r));
   await mkdir(join(h.root, 'etc'), { recursive: true });
-  await h.taps('extraData').find((x) => x.name === 'store-build-settings')!.fn(h.ctx('extraData', 'base', 'store-build-settings'));
+  await h.runTap('extraData', 'store-build-settings');
   const envText = await readFile(join(h.build.paths.hooksDir, 'dib_environment'), 'utf8');
   t.regex(envText, /^declare -x DIB_FOO="a \\"b\\" \\\$c"$/m);
   t.is(await readFile(join(h.build.paths.hooksDir, 'dib_arguments'), 'utf8'), '-o image vm debian-minimal\n');
 
-  for (const name of ['baseline-tools']) await h.taps('preInstall').find((x) => x.name === name)!.fn(h.ctx('preInstall', 'base', name));
-  for (const name of ['baseline-environment', 'up-to-date', 'cloud-init']) await h.taps('install').find((x) => x.name === name)!.fn(h.ctx('install', 'base', name));
+  for (const name of ['baseline-tools']) await h.runTap('preInstall', name);
+  for (const name of ['baseline-environment', 'up-to-date', 'cloud-init']) await h.runTap('install', name);
   t.deepEqual(h.commands.filter((c) => c.file === 'apt-get').map((c) => c.args.filter((a) => !a.startsWith('Dpkg::') && a !== '-o').join(' ')), [
     '-y update',
     '--assume-yes install apt-transport-https',
@@ -94,9 +95,9 @@ test('base: store-build-settings, baseline tools, iscsi, upgrade, cloud-init', a
 test('base: DIB_AVOID_PACKAGES_UPDATE=1 and DIB_SKIP_BASE_PACKAGE_INSTALL=1 skip; trixie has no software-properties-common', async (t) => {
   const requests: PackageRequest[] = [];
   const h = await createHarness({ elements: SEED(), env: { DIB_AVOID_PACKAGES_UPDATE: '1', DIB_SKIP_BASE_PACKAGE_INSTALL: '1', DIB_RELEASE: 'trixie' } });
-  getPackageInstallsHooks(h.build).installPackages.tap({ name: 'spy', stage: -1 }, (_c, r) => void requests.push(r));
-  for (const name of ['baseline-tools']) await h.taps('preInstall').find((x) => x.name === name)!.fn(h.ctx('preInstall', 'base', name));
-  for (const name of ['baseline-environment', 'up-to-date']) await h.taps('install').find((x) => x.name === name)!.fn(h.ctx('install', 'base', name));
+  getPackageHooks(h.build).installPackages.tap({ name: 'spy', stage: -1 }, (_c, r) => void requests.push(r));
+  for (const name of ['baseline-tools']) await h.runTap('preInstall', name);
+  for (const name of ['baseline-environment', 'up-to-date']) await h.runTap('install', name);
   t.deepEqual(requests, [{ action: 'install', packages: ['apt-transport-https'] }]);
 });
 

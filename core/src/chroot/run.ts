@@ -18,6 +18,7 @@ import os from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { DibError } from '../errors.js';
+import { commandLine } from '../util/shell.js';
 import type { CommandRunner, Logger, RunOptions, RunResult } from '../vocabulary.js';
 import { childPids, findNamespaceTools, namespaceArgv, namespaceEnv, parseInitReport, signalProcess, type InitReport, type NamespaceTools } from './init.js';
 import { findTool } from '../util/find-tool.js';
@@ -229,13 +230,7 @@ export async function runCommand(
   });
 }
 
-function quote(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-export function commandLine(file: string, args: readonly string[]): string {
-  return [file, ...args].map(quote).join(' ');
-}
+export { commandLine } from '../util/shell.js';
 
 const HOST_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -243,6 +238,7 @@ const HOST_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 export function createHostRunner(opts: RunnerOptions): CommandRunner {
   const base = opts.env ?? { PATH: process.env.PATH ?? HOST_PATH, LC_ALL: 'C' };
   return {
+    withLogger: (log) => createHostRunner({ ...opts, log }),
     run(file, args = [], options = {}) {
       return runCommand(commandLine(file, args), file, args, mergeEnv(base, options.env), { log: opts.log, signal: opts.signal, ...options });
     },
@@ -278,6 +274,7 @@ export function createChrootRunner(opts: ChrootRunnerOptions): CommandRunner {
     });
   };
   return {
+    withLogger: (log) => createChrootRunner({ ...opts, log }),
     run(file, args = [], options = {}) {
       return go(commandLine(file, args), file, args, options);
     },

@@ -3,28 +3,12 @@
  * reached a login prompt.
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { DibError } from '../errors.js';
 import type { Logger } from '../vocabulary.js';
 import { bootImage, type BootOptions, type BootResult } from '../boot/index.js';
 import type { Accel, Firmware } from '../boot/qemu-args.js';
-
-export const BOOT_USAGE = `usage: dib boot IMAGE [options]
-
-Boot a disk image in QEMU (x86_64) and wait for a login prompt on its serial console.
-The image is never modified (QEMU runs it in snapshot mode).
-
-options:
-  --firmware uefi|bios   firmware: OVMF (uefi, default) or SeaBIOS (bios)
-  --timeout S            seconds to wait for the login prompt (default 600)
-  --memory MiB           guest memory (default 1024)
-  --accel auto|kvm|tcg   accelerator (default auto: KVM if a probe guest runs, else TCG)
-  --no-network           no NIC (default: a virtio NIC on QEMU's isolated user network, with
-                         DHCP but no route to the host or outside, so network-online waits end)
-  --quiet                do not print the serial console
-  -h, --help             show this help
-
-exit status: 0 login prompt reached; 1 kernel panic, emergency shell, timeout or QEMU exit.`;
+import { commandOptions, parseArgv, stringValue } from './args.js';
+import { commandSpec } from './commands.js';
 
 export interface BootCliOptions {
   image: string;
@@ -50,26 +34,24 @@ function positiveNumber(name: string, value: string, integer: boolean): number {
 
 /** Parse `dib boot` arguments (pure); `'help'` when help was asked for. */
 export function parseBootArgs(argv: readonly string[], cwd = process.cwd()): BootCliOptions | 'help' {
+  const spec = commandSpec('boot')!;
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        firmware: { type: 'string' },
-        timeout: { type: 'string' },
-        memory: { type: 'string' },
-        accel: { type: 'string' },
-        quiet: { type: 'boolean', short: 'q' },
-        'no-network': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    parsed = parseArgv('boot', argv, commandOptions(spec));
   } catch (e) {
-    throw usageError(`dib boot: ${(e as Error).message.split('\n')[0]}`);
+    if (argv.includes('--help') || argv.includes('-h')) return 'help';
+    throw e;
   }
-  const { values, positionals } = parsed;
+  const { positionals } = parsed;
+  const values = {
+    help: parsed.values.has('help'),
+    firmware: stringValue(parsed, 'firmware'),
+    accel: stringValue(parsed, 'accel'),
+    timeout: stringValue(parsed, 'timeout'),
+    memory: stringValue(parsed, 'memory'),
+    quiet: parsed.values.has('quiet'),
+    'no-network': parsed.values.has('no-network'),
+  };
   if (values.help) return 'help';
   if (positionals.length === 0) throw usageError('dib boot needs the disk image to boot', 'dib boot image.qcow2');
   if (positionals.length > 1) throw usageError(`dib boot takes one image, got ${positionals.length}: ${positionals.join(' ')}`, 'dib boot image.qcow2');
@@ -135,7 +117,8 @@ export async function bootCommand(argv: string[], io: BootCommandIO = {}): Promi
   const err = io.stderr ?? process.stderr;
   const opts = parseBootArgs(argv);
   if (opts === 'help') {
-    out.write(`${BOOT_USAGE}\n`);
+    const { formatHelp } = await import('./help.js');
+    out.write(`${formatHelp(commandSpec('boot')!)}\n`);
     return 0;
   }
   const ac = new AbortController();

@@ -9,49 +9,17 @@ import { DibError } from '../errors.js';
 import { EventBus } from '../log/events.js';
 import { attachJsonReporter, attachTextReporter, timingTable } from '../log/text-reporter.js';
 import { ProgressRenderer, attachAptProgress, summaryLines, wantsLiveProgress } from '../log/progress.js';
-import { BUILD_OPTIONS, overridesFrom, parseCommand, type BuildFlags } from './args.js';
-import { helpRequested, loadConfig } from './common.js';
+import { stringValue } from './args.js';
+import { loadCommandConfig, prepareCommand, type Parsed } from './common.js';
 import { printError } from './main.js';
 import { ProcessGuard } from './process-guard.js';
 import { NO_SANDBOX_ENV, SANDBOX_ENV, probeSandbox } from '../sandbox/namespaces.js';
 import { superviseBuild } from '../sandbox/supervisor.js';
 import { sweepLeftovers } from '../sandbox/leftovers.js';
 
-export const BUILD_USAGE = `Usage: dib build [options] [elements…]
-
-Builds an image. Without element names the config (dib.config.ts, .dibrc*, package.json#dib,
-or --config PATH) says what to build; options override the config.
-
-Options (DIB's disk-image-create spelling):
-  -a ARCH                 target architecture (default: the host's)
-  -o NAME                 output base name (default: image)
-  -t TYPES                output types, comma-separated: raw,qcow2,vhd,tar,tgz,squashfs
-  -x                      trace: debug log lines (repeat for more)
-  -u                      do not compress qcow2 output
-  -n                      do not add the 'base' element
-  -p PKGS                 extra packages to install, comma-separated (repeatable)
-  --checksum              write .md5 and .sha256 next to each image
-  --image-size SIZE       image size: GiB as a number, or with a unit (4GiB, 3000MiB)
-  --image-cache DIR       cache directory (default ~/.cache/dib)
-  --root-label LABEL      root filesystem label
-  --install-type TYPE     default install type (default: source)
-  --mkfs-options OPTS     extra mkfs options for the root filesystem
-  --logfile FILE          append the timestamped log to FILE
-  --offline               use only cached downloads
-  --work-dir DIR          where build directories are made (default: the temp dir)
-  --elements-path DIRS    extra DIB element directories (colon-separated, repeatable)
-  -e, --env NAME=VALUE    set a build variable (repeatable)
-  --break POINTS          open a shell at before-<phase>, after-<phase>, after-error
-  -q, --quiet             only warnings, errors and the result on the terminal
-  --json                  write events as JSON lines on stdout
-  --config PATH           config file to use`;
-
 export async function buildCommand(argv: string[]): Promise<number> {
-  if (helpRequested(argv)) {
-    process.stdout.write(BUILD_USAGE + '\n');
-    return 0;
-  }
-  const { flags, positionals } = parseCommand<BuildFlags>('build', argv, BUILD_OPTIONS);
+  const parsed = await prepareCommand('build', argv);
+  if (!parsed) return 0;
   const sandboxed = process.env[SANDBOX_ENV] === '1';
   delete process.env[SANDBOX_ENV];
   const noSandbox = process.env[NO_SANDBOX_ENV] === '1';
@@ -64,15 +32,17 @@ export async function buildCommand(argv: string[]): Promise<number> {
   }
   const guard = new ProcessGuard({ sandboxed }).install();
   try {
-    return await buildInside(flags, positionals, argv, guard, { sandboxed, noSandbox });
+    return await buildInside(parsed, argv, guard, { sandboxed, noSandbox });
   } finally {
     guard.dispose();
   }
 }
 
-async function buildInside(flags: BuildFlags, positionals: string[], argv: string[], guard: ProcessGuard, mode: { sandboxed: boolean; noSandbox: boolean }): Promise<number> {
-  const where = flags.config ? `loading the config ${flags.config}` : `loading the config (searched in ${process.cwd()})`;
-  const config = await guard.race(where, loadConfig({ configPath: flags.config, overrides: overridesFrom(flags, positionals) }));
+async function buildInside(parsed: Parsed, argv: string[], guard: ProcessGuard, mode: { sandboxed: boolean; noSandbox: boolean }): Promise<number> {
+  const flags = { json: parsed.values.has('json'), quiet: parsed.values.has('quiet'), break: stringValue(parsed, 'break') };
+  const configPath = stringValue(parsed, 'config');
+  const where = configPath ? `loading the config ${configPath}` : `loading the config (searched in ${process.cwd()})`;
+  const { config } = await guard.race(where, loadCommandConfig(parsed));
   if (process.getuid && process.getuid() !== 0) {
     throw new DibError('E_NOT_ROOT', 'dib build needs root (it runs chroot and mounts /proc, /sys and /dev in the image tree)', {
       hint: 'run it as root: sudo dib build …',

@@ -1,21 +1,11 @@
-/** `dib element-info`: DIB's element-info (reference §3.4). */
-import { parseCommand } from './args.js';
-import { helpRequested, loadConfig } from './common.js';
+/** `dib element-info`: DIB's element-info (docs/dib-behaviour.md#element-info). */
+import { shellQuote } from '../util/shell.js';
+import { loadCommandConfig, prepareCommand } from './common.js';
 import { ElementResolver } from '../elements/resolve.js';
 import { expandElements } from '../elements/expand.js';
 import { imageElementYaml } from '../pipeline/environment.js';
 import type { ResolvedElement } from '../contract/element.js';
 
-export const ELEMENT_INFO_USAGE = `Usage: dib element-info [--config PATH] [--expand-dependencies|-d] [--env|-e] NAME…
-
-Resolves element names as a build would (paths, elementsPath, packages) and prints:
-  (default)               the resolved names, space-separated
-  --expand-dependencies   the names with all dependencies, space-separated
-  --env                   IMAGE_ELEMENT, IMAGE_ELEMENT_YAML and get_image_element_array, for eval`;
-
-function shq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 export function formatElementEnv(elements: readonly ResolvedElement[]): string {
   const names = elements.map((e) => e.name).join(' ');
@@ -24,8 +14,8 @@ export function formatElementEnv(elements: readonly ResolvedElement[]): string {
     .map((e) => `[${e.name}]=${e.dir}`)
     .join(' ');
   return [
-    `export IMAGE_ELEMENT=${shq(names)}`,
-    `export IMAGE_ELEMENT_YAML=${shq(imageElementYaml(elements) + '\n')}`,
+    `export IMAGE_ELEMENT=${shellQuote(names)}`,
+    `export IMAGE_ELEMENT_YAML=${shellQuote(imageElementYaml(elements) + '\n')}`,
     `function get_image_element_array {`,
     `  echo "${arr}"`,
     `};`,
@@ -34,16 +24,10 @@ export function formatElementEnv(elements: readonly ResolvedElement[]): string {
 }
 
 export async function elementInfoCommand(argv: string[]): Promise<number> {
-  if (helpRequested(argv)) {
-    process.stdout.write(ELEMENT_INFO_USAGE + '\n');
-    return 0;
-  }
-  const { flags, positionals } = parseCommand<{ config?: string; 'expand-dependencies'?: boolean; env?: boolean }>('element-info', argv, {
-    config: { type: 'string' },
-    'expand-dependencies': { type: 'boolean', short: 'd' },
-    env: { type: 'boolean', short: 'e' },
-  });
-  const config = await loadConfig({ configPath: flags.config, overrides: positionals.length ? { elements: positionals } : {} });
+  const parsed = await prepareCommand('element-info', argv);
+  if (!parsed) return 0;
+  const flags = { env: parsed.values.has('env'), 'expand-dependencies': parsed.values.has('expand-dependencies') };
+  const { config } = await loadCommandConfig(parsed);
   const resolver = new ElementResolver({ baseDir: config.baseDir, elementsPath: config.elementsPath });
   if (flags.env || flags['expand-dependencies']) {
     const { elements } = await expandElements(config.elements, { resolve: (n) => resolver.resolve(n), requireOs: false });

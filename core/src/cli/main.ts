@@ -5,23 +5,7 @@
 import { isDibError, toDibError, EXIT_USAGE } from '../errors.js';
 import { readFileSync, realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-
-interface Command {
-  summary: string;
-  load: () => Promise<(argv: string[]) => Promise<number>>;
-}
-
-const COMMANDS: Record<string, Command> = {
-  build: { summary: 'build an image from dib.config.ts or DIB-style arguments', load: async () => (await import('./build.js')).buildCommand },
-  plan: { summary: 'print the ordered taps of every phase, without building', load: async () => (await import('./plan.js')).planCommand },
-  'element-info': { summary: "resolve and expand elements (DIB's element-info)", load: async () => (await import('./element-info.js')).elementInfoCommand },
-  packages: { summary: 'print the squashed package-installs result', load: async () => (await import('./packages.js')).packagesCommand },
-  'pkg-map': { summary: "map generic package names for a distro (DIB's pkg-map)", load: async () => (await import('./pkg-map.js')).pkgMapCommand },
-  boot: { summary: 'boot an image in QEMU and wait for the login prompt', load: async () => (await import('./boot.js')).bootCommand },
-  doctor: { summary: 'check the host for what the config needs; print the apt-get line', load: async () => (await import('./doctor.js')).doctorCommand },
-  init: { summary: 'write a commented dib.config.ts in the current directory', load: async () => (await import('./init.js')).initCommand },
-  'new-element': { summary: 'create an element package dib-element-NAME/', load: async () => (await import('./new-element.js')).newElementCommand },
-};
+import { COMMANDS, commandSpec } from './commands.js';
 
 export function version(): string {
   const pj = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -35,38 +19,70 @@ export function usage(): string {
     'dib builds bootable disk images from elements, like diskimage-builder.',
     '',
     'Commands:',
-    ...Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(14)} ${c.summary}`),
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(14)} ${c.summary}`),
     '',
-    'Every command takes --config PATH (default: dib.config.ts/.dibrc*/package.json#dib in the current directory).',
-    "Run 'dib <command> --help' for a command's options.",
+    'Options:',
+    '  -h, --help     show this help',
+    '  -V, --version  print the version',
+    '',
+    'The commands that read a config take --config PATH (default: dib.config.ts, .dibrc*,',
+    "package.json#dib in the current directory). Run 'dib help <command>' (or 'dib <command> --help')",
+    "for a command's options.",
     '',
     'Examples:',
     '  dib build                                 build the image described by ./dib.config.ts',
     '  dib build -o img -t tar busybox-root      no config file: DIB-style arguments',
     '  dib build -o debian -t qcow2 vm debian-minimal',
     '  dib plan                                  show what would run, phase by phase',
+    '  dib config                                the resolved config and where each value came from',
     '  dib boot debian.qcow2 --firmware uefi     boot it in QEMU',
     '  dib doctor --fix                          install the host tools the config needs',
   ];
   return lines.join('\n');
 }
 
+/** `dib help [COMMAND]`. */
+export async function helpCommand(argv: string[]): Promise<number> {
+  const { formatHelp } = await import('./help.js');
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(formatHelp(commandSpec('help')!) + '\n');
+    return 0;
+  }
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    process.stdout.write(usage() + '\n');
+    return 0;
+  }
+  const { DibError } = await import('../errors.js');
+  if (rest.length) throw new DibError('E_USAGE', `dib help takes one command, got: ${argv.join(' ')}`, { hint: 'dib help build' });
+  const spec = commandSpec(name);
+  if (!spec) {
+    const { didYouMean } = await import('../util/suggest.js');
+    throw new DibError('E_USAGE', `unknown command '${name}'${didYouMean(name, COMMANDS.map((c) => c.name))}`, { hint: "run 'dib help' for the list of commands" });
+  }
+  process.stdout.write(formatHelp(spec) + '\n');
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
-  if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+  if (cmd === undefined || cmd === '--help' || cmd === '-h') {
     process.stdout.write(usage() + '\n');
     return cmd === undefined ? EXIT_USAGE : 0;
   }
-  if (cmd === '--version' || cmd === '-v') {
+  if (cmd === '--version' || cmd === '-V' || cmd === '-v') {
     process.stdout.write(`dib ${version()}\n`);
     return 0;
   }
-  const command = COMMANDS[cmd];
+  const command = commandSpec(cmd);
   try {
     if (!command) {
       const { didYouMean } = await import('../util/suggest.js');
       const { DibError } = await import('../errors.js');
-      throw new DibError('E_USAGE', `unknown command '${cmd}'${didYouMean(cmd, Object.keys(COMMANDS))}`, { hint: "run 'dib --help' for the list of commands" });
+      const option = cmd.startsWith('-');
+      throw new DibError('E_USAGE', option ? `unknown option ${cmd} (options go after the command)` : `unknown command '${cmd}'${didYouMean(cmd, COMMANDS.map((c) => c.name))}`, {
+        hint: "run 'dib --help' for the list of commands",
+      });
     }
     const run = await command.load();
     return await run(rest);
@@ -78,6 +94,12 @@ export async function main(argv: string[]): Promise<number> {
 
 export function printError(e: unknown): void {
   const err = toDibError(e);
+  const problems = (err as { lines?: () => string[] }).lines;
+  if (typeof problems === 'function') {
+    // a config problem per line, each with its fix (config/problems.ts)
+    for (const l of problems.call(err)) process.stderr.write(`dib: error ${l}\n`);
+    return;
+  }
   process.stderr.write(`dib: error ${err.toLine()}\n`);
   for (const d of err.details) process.stderr.write(`  | ${d}\n`);
   if (err.hint) process.stderr.write(`  hint: ${err.hint}\n`);

@@ -1,36 +1,17 @@
 /** `dib new-element NAME`: create the element package dib-element-NAME/ in the current directory. */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ParseArgsConfig } from 'node:util';
 import { DibError } from '../errors.js';
 import { assertElementName, elementFiles } from '../scaffold/element.js';
-import { parseCommand } from './args.js';
-import { helpRequested } from './common.js';
+import { stringValue } from './args.js';
+import { prepareCommand } from './common.js';
 import { version } from './main.js';
 
-export const NEW_ELEMENT_USAGE = `Usage: dib new-element [--force] [--dir DIR] NAME
-
-Creates dib-element-NAME/: a publishable npm package (keyword dib-element, @dib/core as a peer
-dependency) with src/index.ts holding one tap, a test that runs it (node --test), a tsconfig
-and a README. Once installed next to a config (npm install ./dib-element-NAME, or npm link),
-\`dib build … NAME\` picks it up.
-
-Options:
-  --dir DIR      where to create the package directory (default: the current directory)
-  --force        write into an existing directory`;
-
-const OPTIONS = {
-  force: { type: 'boolean' },
-  dir: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const satisfies ParseArgsConfig['options'];
-
 export async function newElementCommand(argv: string[]): Promise<number> {
-  if (helpRequested(argv)) {
-    process.stdout.write(NEW_ELEMENT_USAGE + '\n');
-    return 0;
-  }
-  const { flags, positionals } = parseCommand<{ force?: boolean; dir?: string }>('new-element', argv, OPTIONS);
+  const parsed = await prepareCommand('new-element', argv);
+  if (!parsed) return 0;
+  const { positionals } = parsed;
+  const flags = { force: parsed.values.has('force'), dir: stringValue(parsed, 'dir') };
   if (positionals.length !== 1) {
     throw new DibError('E_USAGE', 'dib new-element takes one element name', { hint: 'dib new-element my-element' });
   }

@@ -1,14 +1,7 @@
 /** `dib plan`: per phase, the ordered taps with stage, name and element. */
 import { PHASES } from '../contract/phases.js';
 import type { TapInfo } from '../contract/build.js';
-import { BUILD_OPTIONS, overridesFrom, parseCommand, type BuildFlags } from './args.js';
-import { helpRequested, loadConfig, planBuild } from './common.js';
-
-export const PLAN_USAGE = `Usage: dib plan [--config PATH] [--json] [build options] [elements…]
-
-Prints, per phase in DIB's order, the taps that would run, ordered by stage and name as
-dib-run-parts orders NN-name scripts, with the element each comes from. Takes the same
-options as 'dib build' (they can change which elements and install types are selected).`;
+import { loadCommandConfig, planBuild, prepareCommand } from './common.js';
 
 export function formatPlan(taps: readonly TapInfo[]): string {
   const lines: string[] = [];
@@ -26,15 +19,12 @@ export function formatPlan(taps: readonly TapInfo[]): string {
 }
 
 export async function planCommand(argv: string[]): Promise<number> {
-  if (helpRequested(argv)) {
-    process.stdout.write(PLAN_USAGE + '\n');
-    return 0;
-  }
-  const { flags, positionals } = parseCommand<BuildFlags>('plan', argv, BUILD_OPTIONS);
-  const config = await loadConfig({ configPath: flags.config, overrides: overridesFrom(flags, positionals) });
+  const parsed = await prepareCommand('plan', argv);
+  if (!parsed) return 0;
+  const { config } = await loadCommandConfig(parsed);
   const build = await planBuild(config, argv);
   const taps = build.taps();
-  if (flags.json) process.stdout.write(JSON.stringify({ elements: build.elements.map((e) => e.name), taps }, null, 2) + '\n');
+  if (parsed.values.has('json')) process.stdout.write(JSON.stringify({ elements: build.elements.map((e) => e.name), taps }, null, 2) + '\n');
   else process.stdout.write(formatPlan(taps) + '\n');
   return 0;
 }

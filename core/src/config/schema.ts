@@ -1,94 +1,60 @@
 /**
- * The config schema: what `dib.config.ts` (or `.dibrc*`, `package.json#dib`) may hold.
+ * The config types, derived from the settings table (settings.ts): what `dib.config.ts`
+ * (or `.dibrc*`, `package.json#dib`) may hold, and what a build sees after resolution.
  * This is public API: keep it small, documented and stable.
  */
+import type * as v from 'valibot';
+import type { Setting, Settings } from './settings.js';
 
-/** One entry of DIB's block-device YAML: a single-key map `{ plugin: { …params } }`. */
-export type BlockDeviceEntry = Record<string, Record<string, unknown>>;
-/** DIB's block-device configuration (reference §6.2) written as an object. */
-export type BlockDeviceConfig = BlockDeviceEntry[];
+export { OUTPUT_TYPES } from './output-types.js';
+export type { OutputType } from './output-types.js';
+export type { BlockDeviceConfig, BlockDeviceEntry } from './settings.js';
 
-/** Output types dib can write (`-t`). */
-export const OUTPUT_TYPES = ['raw', 'qcow2', 'vhd', 'tar', 'tgz', 'squashfs'] as const;
-export type OutputType = (typeof OUTPUT_TYPES)[number];
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+type InputOf<K extends keyof Settings> = Settings[K]['schema'] extends infer S extends v.GenericSchema ? v.InferInput<S> : never;
+type RequiredKeys = { [K in keyof Settings]: Settings[K]['required'] extends true ? K : never }[keyof Settings];
 
-export interface DibConfig {
-  /** Elements to build from (names, package names or paths), as `disk-image-create` takes them. */
-  elements: string[];
-  /** Extra directories holding DIB-style elements; searched before ELEMENTS_PATH. */
-  elementsPath?: string[];
-  /** Target architecture (`-a`): amd64, arm64, … Default: the host's. */
-  arch?: string;
-  /** Output base name (`-o`), relative to the config file's directory. Default `image`. */
-  name?: string;
-  /** Output types (`-t`). Default `['qcow2']`. */
-  types?: OutputType[];
-  /** Extra packages installed after the install phase (`-p`). */
-  packages?: string[];
-  /** Build environment: `DIB_*` and other variables, as if exported before disk-image-create. */
-  env?: Record<string, string>;
-  /** Image size (`--image-size`): a number of GiB or a size string such as `'4GiB'`. Default: from the tree. */
-  imageSize?: number | string;
-  /** Cache directory (`--image-cache`). Default `~/.cache/dib`. */
-  cacheDir?: string;
-  /** Label of the root filesystem (`--root-label`). Default `cloudimg-rootfs` (xfs: `img-rootfs`). */
-  rootLabel?: string;
-  /** Root filesystem type (`FS_TYPE`). Default `ext4`. */
-  fsType?: string;
-  /** Extra mkfs options for the root filesystem (`--mkfs-options`). */
-  mkfsOptions?: string;
-  /** Default install type (`--install-type`). Default `source`. */
-  installType?: string;
-  /** Block-device layout in DIB's schema; overrides any element's default layout. */
-  blockDevice?: BlockDeviceConfig;
-  /** Write `.md5` and `.sha256` next to each image (`--checksum`). */
-  checksum?: boolean;
-  /** Compress qcow2 output (default true; `-u` turns it off). */
-  compress?: boolean;
-  /** Do not add the `base` element (`-n`). */
-  skipBase?: boolean;
-  /** Use only cached downloads (`--offline`). */
-  offline?: boolean;
-  /** Append the log to this file (`--logfile`). */
-  logfile?: string;
-  /** Where build directories are created (`TMP_DIR`). Default the OS temp dir. */
-  workDir?: string;
-  /** Fail any tap (TypeScript or DIB script) that runs longer than this many seconds, naming it. Default: no limit. */
-  tapTimeout?: number;
+/** A config file's content: every key of the settings table; `elements` is required. */
+export type DibConfig = Simplify<{ [K in RequiredKeys]: InputOf<K> } & { [K in Exclude<keyof Settings, RequiredKeys>]?: InputOf<K> }>;
+
+/** What a function config receives (vite's ConfigEnv). */
+export interface ConfigEnv {
+  /** the dib command loading the config: `build`, `plan`, `packages`, `doctor`, `config`, … */
+  command: string;
+  /** the target architecture known before the config is read (`-a`, `ARCH`, else the host's) */
+  arch: string;
 }
 
-/** Identity function that gives `dib.config.ts` its types. */
-export function defineConfig(config: DibConfig): DibConfig {
+/** A function config: `defineConfig(({ command, arch }) => ({ … }))`, possibly async. */
+export type DibConfigFn = (env: ConfigEnv) => DibConfig | Promise<DibConfig>;
+/** What a config file may export. */
+export type DibConfigExport = DibConfig | Promise<DibConfig> | DibConfigFn;
+
+/** Identity function that gives `dib.config.ts` its types (an object, a promise or a function, as vite's). */
+export function defineConfig(config: DibConfig): DibConfig;
+export function defineConfig(config: Promise<DibConfig>): Promise<DibConfig>;
+export function defineConfig(config: DibConfigFn): DibConfigFn;
+export function defineConfig(config: DibConfigExport): DibConfigExport;
+export function defineConfig(config: DibConfigExport): DibConfigExport {
   return config;
 }
 
-/** The config after loading, merging CLI flags and applying defaults. */
-export interface ResolvedConfig {
-  /** file the config came from, or undefined when built from arguments only */
-  file?: string;
-  /** directory names and relative paths are resolved from */
-  baseDir: string;
-  elements: string[];
-  elementsPath: string[];
-  arch: string;
-  name: string;
-  types: OutputType[];
-  packages: string[];
-  env: Record<string, string>;
-  /** image size in bytes, when set */
-  imageSize?: number;
-  cacheDir: string;
-  rootLabel?: string;
-  fsType: string;
-  mkfsOptions?: string;
-  installType: string;
-  blockDevice?: BlockDeviceConfig;
-  checksum: boolean;
-  compress: boolean;
-  skipBase: boolean;
-  offline: boolean;
-  logfile?: string;
-  workDir: string;
-  /** seconds; undefined: no limit */
-  tapTimeout?: number;
-}
+// a resolver's result as it is; else the value, unset when there is no default
+type ResolvedOf<K extends keyof Settings> =
+  Settings[K] extends Setting<infer S, infer R, infer D, boolean> ? ([R] extends [never] ? v.InferOutput<S> | (undefined extends D ? undefined : never) : R) : never;
+type ResolvedKeys = Exclude<keyof Settings, '$schema'>;
+type Always = { [K in ResolvedKeys]: undefined extends ResolvedOf<K> ? never : K }[ResolvedKeys];
+type Maybe = Exclude<ResolvedKeys, Always>;
+
+/**
+ * The config after loading, merging the command line and the environment and applying
+ * defaults: sizes in bytes, paths absolute.
+ */
+export type ResolvedConfig = Simplify<
+  {
+    /** file the config came from, or undefined when built from arguments only */
+    file?: string;
+    /** directory names and relative paths are resolved from */
+    baseDir: string;
+  } & { [K in Always]: ResolvedOf<K> } & { [K in Maybe]?: Exclude<ResolvedOf<K>, undefined> }
+>;

@@ -12,7 +12,7 @@ export type { Env, HostTool } from '../vocabulary.js';
 export const ELEMENT_CONTRACT = 1;
 
 /**
- * One package request in DIB's package-installs schema (reference §4.6).
+ * One package request in DIB's package-installs schema (docs/dib-behaviour.md#package-installs).
  * `null` means "install in install.d with no filter".
  */
 export interface PackageParams {
@@ -30,7 +30,7 @@ export interface PackageParams {
 }
 export type PackageInstalls = Record<string, PackageParams | PackageParams[] | null>;
 
-/** DIB's pkg-map schema (reference §4.3). */
+/** DIB's pkg-map schema (docs/dib-behaviour.md#pkg-map). */
 export interface PkgMap {
   default?: Record<string, string>;
   family?: Record<string, Record<string, string>>;
@@ -70,13 +70,9 @@ export interface Element extends ElementDefinition {
   readonly contract: number;
 }
 
-const ELEMENT_BRAND = Symbol.for('dib.element');
-
 /** Declare an element. The result is the default export of an element package. */
 export function defineElement(def: ElementDefinition): Element {
-  const el = { ...def, contract: ELEMENT_CONTRACT } as Element & { [ELEMENT_BRAND]: true };
-  Object.defineProperty(el, ELEMENT_BRAND, { value: true });
-  return Object.freeze(el);
+  return Object.freeze({ ...def, contract: ELEMENT_CONTRACT });
 }
 
 export function isElement(x: unknown): x is Element {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { PHASES, type PhaseName } from '../contract/phases.js';
 import type { Build, PhaseContext, TapOptions } from '../contract/build.js';
 import { defineElement, type Element } from '../contract/element.js';
+import { stateKey } from '../contract/state-key.js';
 import { previewFragments } from './env.js';
 import { FRAGMENT_NAME, compareFragments, listScripts } from './run-parts.js';
 import { runScript } from './script.js';
@@ -57,7 +58,7 @@ export async function scriptTaps(dir: string, installTypeOfPrefix: (prefix: stri
     for (const sub of (await fs.readdir(phaseDir)).sort()) {
       const m = INSTALL_TYPE_DIR.exec(sub);
       if (!m || !(await fs.stat(path.join(phaseDir, sub))).isDirectory()) continue;
-      const [, prefix, type] = m as unknown as [string, string, string];
+      const [, prefix = '', type = ''] = m;
       if (installTypeOfPrefix(prefix) !== type) continue;
       for (const s of (await listScripts(path.join(phaseDir, sub))).scripts) {
         out.push({ phase: p.phase, name: s.name, stage: s.stage, sortName: s.sortName, rel: `${p.phase}.d/${sub}/${s.name}`, alternative: { dir: sub, prefix, type } });
@@ -71,7 +72,7 @@ function installTypeFor(build: Build, prefix: string): string {
   return build.env[`DIB_INSTALLTYPE_${prefix.replace(/-/g, '_')}`] || build.env.DIB_DEFAULT_INSTALLTYPE || build.config.installType || 'source';
 }
 
-const SUPPORT_KEY = 'legacy:support-taps';
+const SUPPORT_KEY = stateKey<true>('dib-elements:support-taps');
 
 /** Taps dib adds once per build for directory elements: install-static, source-repositories. */
 async function registerSupportTaps(build: Build): Promise<void> {

@@ -1,20 +1,18 @@
 /**
- * The environment DIB gives its scripts (reference §2.5) on top of dib's build environment:
+ * The environment DIB gives its scripts (docs/dib-behaviour.md#script-environment) on top of dib's build environment:
  * the exported bash function `get_image_element_array`, DIB_PYTHON_EXEC, DIB_LOCKFILES, and the
  * PATH of host and chroot scripts.
  */
 import fs from 'fs-extra';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { shellQuote } from '../util/shell.js';
 import type { ResolvedElement } from '../contract/element.js';
 import type { Env } from '../vocabulary.js';
 
 /** Where the hooks tree is inside the chroot during chroot phases. */
 export const IN_TARGET = '/tmp/in_target.d';
 
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 /** The value of `BASH_FUNC_get_image_element_array%%`: echoes `[name]=path …` for `declare -A`. */
 export function imageElementArrayFunction(elements: readonly Pick<ResolvedElement, 'name' | 'dir'>[]): string {

@@ -1,5 +1,5 @@
 /**
- * DIB's generate_hooks (reference §2.2): every directory element's subdirectories (except
+ * DIB's generate_hooks (docs/dib-behaviour.md#hooks-tree): every directory element's subdirectories (except
  * `tests`, `__pycache__`) and top-level regular files (except `*.pyc`) merged into
  * TMP_HOOKS_PATH. An entry of a subdirectory that is already there as a regular file is DIB's
  * "There is a duplicated hook in your elements" error; deeper entries merge silently.

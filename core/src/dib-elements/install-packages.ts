@@ -5,12 +5,13 @@
  * `/tmp/in_target.d/bin/install-packages` in the chroot) drops a request directory into a
  * spool directory inside the image tree (`/tmp/.dib-install-packages`) and waits for its
  * answer. While a chroot script runs, dib polls the spool, parses DIB's flags (`-u`, `-e`,
- * `-m ELEMENT`) and calls `installPackages` / `upgradePackages` of the package-installs
- * element (pkg-map for `-m`, then the OS element: dpkg → apt-get), so there is one install
- * path for TypeScript and DIB elements. The client needs only sh, mkdir, mv, cat and sleep.
+ * `-m ELEMENT`) and asks the core's package hooks (`mapPackages` for `-m`, answered by the
+ * pkg-map element; then `installPackages`, answered by the OS element: dpkg → apt-get), so
+ * there is one install path for TypeScript and DIB elements. The client needs only sh, mkdir,
+ * mv, cat and sleep.
  *
  * `$TMP_HOOKS_PATH/bin/pkg-map` is the same client with a request kind: in the chroot the
- * request (`kind`, `args`, `cwd`) is answered by the pkg-map element's `pkgMapMain` on the host,
+ * request (`kind`, `args`, `cwd`) is answered on the host through the core's `pkgMapTool` hook (the pkg-map element),
  * reading the maps of the image (`<target>/usr/share/pkg-map`, `--pkg-map FILE` as a path in the
  * image) with the build's DISTRO_NAME/DIB_RELEASE; the reply is `output` (stdout), `errors`
  * (stderr) and `status`. In host phases the client runs `dib pkg-map` directly (same node, same
@@ -20,18 +21,13 @@
  */
 import fs from 'fs-extra';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { DibError, isDibError } from '../errors.js';
 import type { PhaseContext } from '../contract/build.js';
-import { importElementPackage } from '../cli/plugin-import.js';
+import { getPackageHooks, type PackageRequest } from '../contract/package-hooks.js';
+import { shellQuote } from '../util/shell.js';
 
 /** The spool directory, as the chroot sees it. */
 export const SPOOL_IN_TARGET = '/tmp/.dib-install-packages';
-
-function shQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 /** The request part of both clients: write the request, wait for the reply, print it, exit with its status. */
 function spoolClient(kind: string): string {
@@ -75,7 +71,7 @@ export function pkgMapClientScript(host: { node: string; cli: string }): string 
 # --element maps are the image's (/usr/share/pkg-map/<element>); exit 0 mapped, 1 error, 2 no map.
 set -eu
 if [ -z "\${DIB_INSTALL_PACKAGES_SPOOL:-}" ] && [ -n "\${TARGET_ROOT:-}" ]; then
-    DIB_PKG_MAP_DIR="$TARGET_ROOT/usr/share/pkg-map" exec ${shQuote(host.node)} ${shQuote(host.cli)} pkg-map "$@"
+    DIB_PKG_MAP_DIR="$TARGET_ROOT/usr/share/pkg-map" exec ${shellQuote(host.node)} ${shellQuote(host.cli)} pkg-map "$@"
 fi
 ${spoolClient('pkg-map')}`;
 }
@@ -112,27 +108,23 @@ export function parseInstallPackagesArgs(args: readonly string[]): ParsedRequest
   return out;
 }
 
-interface PackageInstallsApi {
-  installPackages(ctx: PhaseContext, packages: string[], opts?: { element?: string; uninstall?: boolean; strict?: boolean }): Promise<void>;
-  upgradePackages(ctx: PhaseContext): Promise<void>;
-}
-
-/** The package-installs element module of this build (the same instance the build loaded). */
-async function packageInstallsApi(ctx: PhaseContext): Promise<PackageInstallsApi> {
-  const el = ctx.elements.find((e) => e.name === 'package-installs');
-  if (!el || el.kind !== 'package') {
-    throw new DibError('E_PACKAGE_INSTALLS', 'install-packages needs the package-installs element in the build', {
-      hint: 'do not skip the base element, or add package-installs to the elements',
+/** Hand a request to the OS element through the core's installPackages hook. */
+async function packageManager(ctx: PhaseContext, request: PackageRequest): Promise<void> {
+  const answered = await getPackageHooks(ctx.build).installPackages.promise(ctx, request);
+  if (answered !== true) {
+    throw new DibError('E_PACKAGE_INSTALLS', `no element installs packages${ctx.env.DISTRO_NAME ? ` for ${ctx.env.DISTRO_NAME}` : ''} (${request.action} ${request.packages.join(' ')})`.trim(), {
+      hint: 'add the operating system element (debian-minimal, ubuntu-minimal…), which brings its package manager element',
     });
   }
-  let entry: string;
-  try {
-    entry = createRequire(path.join(el.dir, 'noop.js')).resolve(el.dir);
-  } catch {
-    const pj = (await fs.readJson(path.join(el.dir, 'package.json')).catch(() => ({}))) as { main?: string };
-    entry = path.join(el.dir, pj.main ?? 'index.js');
+}
+
+/** `install-packages -m ELEMENT`: the names mapped strictly through the element's pkg-map. */
+async function mapped(ctx: PhaseContext, element: string, names: string[]): Promise<string[]> {
+  const out = await getPackageHooks(ctx.build).mapPackages.promise(ctx, { element, names, missingOk: false });
+  if (out === undefined) {
+    throw new DibError('E_PKG_MAP', `install-packages -m ${element}: no element maps package names`, { hint: 'add the pkg-map element to the build (base brings it)' });
   }
-  return (await import(pathToFileURL(entry).href)) as PackageInstallsApi;
+  return out;
 }
 
 /** Carry out one request; returns the exit status and the text the client prints. */
@@ -145,10 +137,9 @@ export async function serveRequest(ctx: PhaseContext, args: readonly string[]): 
   }
   const action = req.uninstall ? 'remove' : 'install';
   try {
-    const api = await packageInstallsApi(ctx);
     if (req.upgrade) {
       ctx.log.info('install-packages -u: upgrading every package');
-      await api.upgradePackages(ctx);
+      await packageManager(ctx, { action: 'upgrade', packages: [] });
       if (req.packages.length === 0) return { status: 0, output: '' };
     }
     if (req.packages.length === 0) {
@@ -157,17 +148,18 @@ export async function serveRequest(ctx: PhaseContext, args: readonly string[]): 
       return { status: 0, output: `${msg}\n` };
     }
     ctx.log.info(`install-packages ${args.join(' ')}`);
-    await api.installPackages(ctx, req.packages, { element: req.element, uninstall: req.uninstall, strict: req.element !== undefined });
+    const packages = req.element ? await mapped(ctx, req.element, req.packages) : req.packages;
+    if (packages.length === 0) {
+      ctx.log.info(`Not running install-packages ${action} with empty packages list`);
+      return { status: 0, output: '' };
+    }
+    await packageManager(ctx, { action: req.uninstall ? 'uninstall' : 'install', packages });
     return { status: 0, output: '' };
   } catch (e) {
     const msg = isDibError(e) ? `${e.message}${e.details.length ? `\n${e.details.join('\n')}` : ''}` : String((e as Error).message ?? e);
     ctx.log.error(`install-packages ${args.join(' ')} failed: ${msg.split('\n')[0]}`);
     return { status: 1, output: `install-packages: ${msg}\n` };
   }
-}
-
-interface PkgMapModule {
-  pkgMapMain(argv: string[], io: { stdout: (s: string) => void; stderr: (s: string) => void }, opts?: { env?: Record<string, string | undefined> }): Promise<number>;
 }
 
 /** Flags of pkg-map whose value is a path: a path in the image, made a host path below the target. */
@@ -192,17 +184,15 @@ export async function servePkgMapRequest(ctx: PhaseContext, args: readonly strin
       argv.push(a, PKG_MAP_PATH_FLAGS.includes(a) ? inImage(v) : v);
     } else argv.push(a);
   }
-  let output = '';
-  let errors = '';
   try {
-    const mod = await importElementPackage<PkgMapModule>('@dib/element-pkg-map');
     const env = { DISTRO_NAME: ctx.env.DISTRO_NAME, DIB_RELEASE: ctx.env.DIB_RELEASE, DIB_PKG_MAP_DIR: path.join(ctx.targetRoot, 'usr/share/pkg-map') };
     ctx.log.debug(`pkg-map ${args.join(' ')}`);
-    const status = await mod.pkgMapMain(argv, { stdout: (s) => (output += s), stderr: (s) => (errors += s) }, { env });
+    const r = await getPackageHooks(ctx.build).pkgMapTool.promise({ argv, env });
+    if (!r) return { status: 1, output: '', errors: 'pkg-map: no element provides pkg-map (add the pkg-map element to the build)\n' };
     // messages name files as the chroot sees them
-    return { status, output, errors: errors.split(`${ctx.targetRoot.replace(/\/+$/, '')}/`).join('/') };
+    return { status: r.status, output: r.stdout, errors: r.stderr.split(`${ctx.targetRoot.replace(/\/+$/, '')}/`).join('/') };
   } catch (e) {
-    return { status: 1, output, errors: `${errors}pkg-map: ${(e as Error).message}\n` };
+    return { status: 1, output: '', errors: `pkg-map: ${(e as Error).message}\n` };
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * dib-run-parts' rules (reference §2.4): which files of a `<phase>.d` directory run, in which
+ * dib-run-parts' rules (docs/dib-behaviour.md#run-order-dib-run-parts): which files of a `<phase>.d` directory run, in which
  * order, and which `environment.d` fragments are sourced, in which order.
  */
 import fs from 'fs-extra';

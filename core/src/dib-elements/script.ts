@@ -9,7 +9,6 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { phaseInfo, type PhaseName } from '../contract/phases.js';
 import type { PhaseContext } from '../contract/build.js';
-import type { CommandRunner, Logger } from '../vocabulary.js';
 import { DibError, isDibError } from '../errors.js';
 import { TARGET_PATH } from '../chroot/run.js';
 import { IN_TARGET, scriptEnv } from './env.js';
@@ -25,8 +24,6 @@ export interface ScriptRef {
   /** install-type alternative directory */
   alternative?: string;
 }
-
-type WithRunners = { runners?: (log: Logger) => { host: CommandRunner; target: CommandRunner } };
 
 /** The host spool directory for install-packages requests. */
 export function spoolDir(targetRoot: string): string {
@@ -47,7 +44,7 @@ export async function runScript(ctx: PhaseContext, ref: ScriptRef): Promise<void
   }
   const fragments = await listFragments(path.join(hooks, 'environment.d'));
   const log = ctx.log.child(`${ctx.element} ${rel}`);
-  const runners = (ctx.build as unknown as WithRunners).runners?.(log) ?? { host: ctx.host, target: ctx.target };
+  const runners = { host: ctx.host.withLogger(log), target: ctx.target.withLogger(log) };
   const extra = scriptEnv(ctx.env, ctx.elements);
   const where = phaseInfo(ref.phase).where;
   try {

@@ -1,5 +1,5 @@
 /**
- * DIB's source-repositories (reference §3.1): `source-repository-<n>` files of the hooks tree,
+ * DIB's source-repositories (docs/dib-behaviour.md#source-repositories): `source-repository-<n>` files of the hooks tree,
  * lines `<name> <type> <dest> <location> [<ref>]` (variables expanded, `#` comments), types
  * git, tar, file and package; overrides `DIB_REPOTYPE_<name>`, `DIB_REPOLOCATION_<name>`,
  * `DIB_REPOREF_<name>`; skipped unless the repository's install type is `source`. Downloads

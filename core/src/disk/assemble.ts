@@ -15,7 +15,8 @@ import type { DiskGeometry } from './geometry.js';
 import type { DiskLayout, LayoutFilesystem } from './layout.js';
 import { makeFilesystem } from './mkfs.js';
 import { writePartitionTable } from './partition-table.js';
-import { formatBytes, MiB } from './size.js';
+import { MiB } from './size.js';
+import { formatBytes } from '../util/bytes.js';
 
 export interface AssembleOptions {
   layout: DiskLayout;

@@ -1,5 +1,5 @@
 /**
- * Parse DIB's block-device config (reference §6.2): a list of single-key maps keyed by plugin,
+ * Parse DIB's block-device config (docs/dib-behaviour.md#block-device-config): a list of single-key maps keyed by plugin,
  * in tree form (nested plugin keys), flat form (`base` references) or both mixed, into a flat
  * list of named nodes. This module checks shape only; `layout.ts` gives the nodes meaning.
  */

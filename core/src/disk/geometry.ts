@@ -6,7 +6,8 @@
  */
 import { DibError } from '../errors.js';
 import type { DiskLayout, LayoutFilesystem, LayoutPartition, TableKind } from './layout.js';
-import { alignDown, alignUp, formatBytes, KiB, MiB } from './size.js';
+import { alignDown, alignUp, KiB, MiB } from './size.js';
+import { formatBytes } from '../util/bytes.js';
 
 export interface PartitionGeometry {
   name: string;
@@ -57,8 +58,8 @@ function inodeRatio(fs: LayoutFilesystem): number {
   return Number.isFinite(v) && v >= 1024 ? v : 4096;
 }
 
-/** The least size a filesystem of this type holding `content` bytes needs. */
-export function minimumFsSize(fs: LayoutFilesystem, content: number): number {
+/** The least size a filesystem of this type holding `content` bytes (and `free` bytes free) needs. */
+export function minimumFsSize(fs: LayoutFilesystem, content: number, free = 0): number {
   switch (fs.type) {
     case 'ext2':
     case 'ext3':
@@ -67,10 +68,10 @@ export function minimumFsSize(fs: LayoutFilesystem, content: number): number {
       // mke2fs refuses a journal of half the filesystem or more.
       const usable = 1 - 256 / inodeRatio(fs);
       const j = journalMiB(fs) * MiB;
-      return alignUp(Math.max((content * 1.08 + j + 4 * MiB) / usable, 2 * j + 8 * MiB), MiB);
+      return alignUp(Math.max((content * 1.08 + free + j + 4 * MiB) / usable, 2 * j + 8 * MiB), MiB);
     }
     case 'vfat':
-      return Math.max(alignUp(content * 1.08 + MiB, MiB), 2 * MiB);
+      return Math.max(alignUp(content * 1.08 + free + MiB, MiB), 2 * MiB);
     case 'swap':
       return MiB;
   }
@@ -105,11 +106,14 @@ function tooSmall(message: string, hint = 'raise imageSize in the config or pass
 /**
  * Concrete geometry. `imageSize` (bytes, e.g. from `--image-size`) is used when the layout's
  * local_loop does not set `size` (DIB: the config's size wins); without either the image is
- * sized from `content` (bytes per mount point, see `measureTree`).
+ * sized from `content` (bytes per mount point, see `measureTree`). `extraSize` (bytes,
+ * `--image-extra-size`) replaces the root filesystem's headroom, as DIB_IMAGE_EXTRA_SIZE
+ * replaces DIB's `du / 0.6`: the root gets what its content needs plus that much; it has no
+ * effect with an explicit size, as in DIB.
  */
-export function computeGeometry(layout: DiskLayout, content: ReadonlyMap<string, number>, imageSize?: number): DiskGeometry {
+export function computeGeometry(layout: DiskLayout, content: ReadonlyMap<string, number>, imageSize?: number, extraSize?: number): DiskGeometry {
   const wanted = layout.imageSize ?? imageSize;
-  if (wanted === undefined) return autoGeometry(layout, content);
+  if (wanted === undefined) return autoGeometry(layout, content, extraSize);
   const g = explicitGeometry(layout, content, wanted);
   const short = g.filesystems.filter((f) => f.size < f.minimum);
   if (short.length > 0) {
@@ -142,11 +146,17 @@ function unitOf(layout: DiskLayout): number {
   return layout.table === 'gpt' ? MiB : layout.align;
 }
 
-function autoGeometry(layout: DiskLayout, content: ReadonlyMap<string, number>): DiskGeometry {
+/** The size of a filesystem sized from its content: headroom, or `extra` free space for the root. */
+function autoFsSize(fs: LayoutFilesystem, c: number, extra: number | undefined): number {
+  if (extra === undefined || fs.mountPoint !== '/') return suggestedFsSize(fs, c);
+  return minimumFsSize(fs, c, extra);
+}
+
+function autoGeometry(layout: DiskLayout, content: ReadonlyMap<string, number>, extra?: number): DiskGeometry {
   if (layout.table === 'none') {
     const fs = layout.filesystems[0]!;
     const c = contentOf(fs, content);
-    const size = suggestedFsSize(fs, c);
+    const size = autoFsSize(fs, c, extra);
     return { imageSize: size, table: 'none', partitions: [], filesystems: [{ ...fsBase(fs), offset: 0, size, minimum: minimumFsSize(fs, c) }] };
   }
   const unit = unitOf(layout);
@@ -158,7 +168,7 @@ function autoGeometry(layout: DiskLayout, content: ReadonlyMap<string, number>):
         hint: `give partition '${p.name}' an absolute size (e.g. '1GiB') or set imageSize / --image-size`,
       });
     }
-    return alignUp(suggestedFsSize(fs, contentOf(fs, content)), unit);
+    return alignUp(autoFsSize(fs, contentOf(fs, content), extra), unit);
   });
   return place(layout, content, sizes, Infinity);
 }

@@ -1,26 +1,25 @@
 /**
  * dib's disk layer: DIB's block-device config, layout, geometry and image assembly without
- * loop devices. What the build driver calls, in order:
+ * loop devices. What the build does with it, in order:
  *
  * ```ts
- * // block-device phase
- * const layout = planLayout(config.blockDevice ?? elementLayout ?? FALLBACK_BLOCK_DEVICE_CONFIG,
- *   'config key blockDevice', { rootLabel, fsType, mkfsOptions, arch });      // DibError E_BLOCK_DEVICE_CONFIG
- * build.state.set(DISK_LAYOUT_KEY, layout);
- * Object.assign(env, layoutEnv(layout));                 // DIB_ROOT_LABEL, DIB_ROOT_FSTYPE, DIB_BOOT_LABEL, DIB_MOUNTPOINTS
+ * const layout = await build.diskPlan();   // planLayout(…) once per build; E_BLOCK_DEVICE_CONFIG
+ * build.sealEnv(layoutEnv(layout));        // DIB_ROOT_LABEL, DIB_ROOT_FSTYPE, DIB_BOOT_LABEL, DIB_MOUNTPOINTS
+ * // … root … post-root; before block-device:
  * await writeFile(join(targetRoot, 'etc/fstab'), fstab(layout));
- * // … pre-finalise, finalise (the bootloader stores BIOS_BOOT_KEY), cleanup …
+ * // … pre-finalise, finalise (the bootloader makes its boot code), cleanup …
  * const content = measureTree(targetRoot, layout);       // bytes per mount point
  * const geometry = computeGeometry(layout, content, config.imageSize);   // DibError E_DISK when too small
  * await assembleImage({ layout, geometry, treeDir: targetRoot, workDir: imageDir,
- *   outFile: join(imageDir, 'image.raw'), run: host, log, biosBoot: build.state.get(BIOS_BOOT_KEY) });
+ *   outFile: join(imageDir, 'image.raw'), run: host, log,
+ *   biosBoot: await getDiskHooks(build).biosBootCode.promise({ layout }) });
  * ```
  */
-export { parseAbsoluteSize, parseSizeSpec, sizeToBytes, formatBytes, formatSizeSpec, alignUp, alignDown, KiB, MiB, GiB, TiB } from './size.js';
+export { parseAbsoluteSize, parseSizeSpec, sizeToBytes, formatSizeSpec, alignUp, alignDown, KiB, MiB, GiB, TiB } from './size.js';
 export type { SizeSpec } from './size.js';
 export { parseBlockDeviceConfig, PLUGINS } from './config.js';
 export type { ConfigNode, PartitionEntry, ParsedConfig, PluginName } from './config.js';
-export { planLayout, layoutFromParsed, layoutEnv, fstab, filesystemAt, FALLBACK_BLOCK_DEVICE_CONFIG, SUPPORTED_FS_TYPES, LABEL_LIMITS } from './layout.js';
+export { planLayout, layoutFromParsed, layoutEnv, fstab, FALLBACK_BLOCK_DEVICE_CONFIG, SUPPORTED_FS_TYPES, LABEL_LIMITS } from './layout.js';
 export type { DiskLayout, LayoutPartition, LayoutFilesystem, LayoutParams, FstabEntry, FsType, TableKind } from './layout.js';
 export { computeGeometry, minimumFsSize, suggestedFsSize, GPT_TAIL } from './geometry.js';
 export type { DiskGeometry, PartitionGeometry, FilesystemGeometry } from './geometry.js';
@@ -33,8 +32,3 @@ export { patchMbr, patchCoreImage, biosBootPlacement, checkBiosImages } from './
 export type { BiosBootFiles, BiosBootFiles as BiosBootCode } from './bios-boot.js';
 export { gptTypeGuid, mbrTypeByte, GPT_TYPE_GUIDS } from './partition-types.js';
 export { loadBlockDeviceConfigText, blockDeviceConfigFromEnv } from './source.js';
-
-/** build.state key: the DiskLayout, stored by the driver at the block-device phase. */
-export const DISK_LAYOUT_KEY = 'disk:layout';
-/** build.state key: `{ bootImg, coreImg }` host paths (under build.paths.imageDir), stored by the bootloader. */
-export const BIOS_BOOT_KEY = 'disk:bios-boot';

@@ -92,6 +92,8 @@ export interface LayoutParams {
   arch: string;
   /** DIB_JOURNAL_SIZE in MiB (default 64) for an ext4 root */
   journalSizeMiB?: number;
+  /** MAX_ONLINE_RESIZE: DIB prepends `-E resize=N` to the root's mkfs options */
+  maxOnlineResize?: number;
 }
 
 /** DIB's fallback when no element proposes a layout: one filesystem on the whole image. */
@@ -299,7 +301,9 @@ export function layoutFromParsed(parsed: ParsedConfig, params: LayoutParams): Di
       else if (Array.isArray(optsRaw) && optsRaw.every((o) => typeof o === 'string')) opts = [...(optsRaw as string[])];
       else throw err(`${n.path}.opts`, `opts must be a string, not ${describe(optsRaw)}`, "write opts: '-O ^has_journal'");
     } else if (isRoot) {
-      opts = type === 'ext4' ? ['-i', '4096', '-J', `size=${params.journalSizeMiB ?? 64}`] : [];
+      // DIB: MKFS_OPTS="-E resize=N -i 4096 -J size=<journal> <--mkfs-options>" for an ext4 root
+      opts = params.maxOnlineResize ? ['-E', `resize=${params.maxOnlineResize}`] : [];
+      if (type === 'ext4') opts.push('-i', '4096', '-J', `size=${params.journalSizeMiB ?? 64}`);
       opts.push(...splitOpts(params.mkfsOptions ?? ''));
     } else opts = [];
     const fs: LayoutFilesystem = { name: n.name, type, label, uuid, opts, path: n.path };
@@ -400,10 +404,6 @@ export function layoutEnv(layout: DiskLayout): Record<string, string> {
   };
 }
 
-/** The filesystem mounted at `point`, if any. */
-export function filesystemAt(layout: DiskLayout, point: string): LayoutFilesystem | undefined {
-  return layout.filesystems.find((f) => f.mountPoint === point);
-}
 
 /**
  * DIB's writefstab: one line per mounted filesystem with an fstab entry, in mount order

@@ -1,8 +1,9 @@
 /**
- * DIB size strings (reference §6.2): `<num>[ ]<unit>`.
+ * DIB size strings (docs/dib-behaviour.md#sizes): `<num>[ ]<unit>`.
  * `TiB GiB MiB KiB` are binary, `TB GB MB KB` and bare `T G M K` decimal, `B` or no unit bytes;
  * `N%` is a share of the space still free (only where DIB allows it).
  */
+import { formatBytes } from '../util/bytes.js';
 
 export const KiB = 1024;
 export const MiB = 1024 * KiB;
@@ -79,22 +80,6 @@ export function sizeToBytes(value: string | number): number {
   return r.bytes;
 }
 
-/** Human text for a byte count: the largest binary unit that keeps one decimal (`1.5 GiB`). */
-export function formatBytes(bytes: number): string {
-  const units: Array<[string, number]> = [
-    ['TiB', TiB],
-    ['GiB', GiB],
-    ['MiB', MiB],
-    ['KiB', KiB],
-  ];
-  for (const [u, n] of units) {
-    if (bytes >= n) {
-      const v = bytes / n;
-      return `${Number.isInteger(v) ? v : v.toFixed(1)} ${u}`;
-    }
-  }
-  return `${bytes} B`;
-}
 
 /** The text form of a SizeSpec (`8 MiB`, `100%`). */
 export function formatSizeSpec(spec: SizeSpec): string {

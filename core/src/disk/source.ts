@@ -1,5 +1,5 @@
 /**
- * DIB_BLOCK_DEVICE_CONFIG (reference §6.1): `file://PATH` names a YAML file, any other
+ * DIB_BLOCK_DEVICE_CONFIG (docs/dib-behaviour.md#block-device-config): `file://PATH` names a YAML file, any other
  * non-empty value is the YAML itself.
  */
 import { readFile } from 'node:fs/promises';

@@ -5,7 +5,7 @@
 import { statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { Env } from '../vocabulary.js';
-import { formatBytes } from '../log/progress.js';
+import { formatBytes } from '../util/bytes.js';
 import { overlayWorks } from '../chroot/mounts.js';
 import { NO_SANDBOX_ENV, probeSandbox } from '../sandbox/namespaces.js';
 
@@ -63,9 +63,9 @@ const GiB = 1024 ** 3;
 export async function diskCheck(id: string, what: string, dir: string, limits: { failBelow: number; warnBelow: number }): Promise<CheckResult> {
   try {
     const { free } = await freeBytes(dir);
-    const msg = `${what} ${dir}: ${formatBytes(free)} free`;
-    if (free < limits.failBelow) return { id, level: 'fail', message: msg, hint: `free space under ${dir} or choose another ${what} (at least ${formatBytes(limits.failBelow)})` };
-    if (free < limits.warnBelow) return { id, level: 'warn', message: `${msg} (a Debian image build wants ${formatBytes(limits.warnBelow)})`, hint: `free space under ${dir}` };
+    const msg = `${what} ${dir}: ${formatBytes(free, { fixed: true })} free`;
+    if (free < limits.failBelow) return { id, level: 'fail', message: msg, hint: `free space under ${dir} or choose another ${what} (at least ${formatBytes(limits.failBelow, { fixed: true })})` };
+    if (free < limits.warnBelow) return { id, level: 'warn', message: `${msg} (a Debian image build wants ${formatBytes(limits.warnBelow, { fixed: true })})`, hint: `free space under ${dir}` };
     return { id, level: 'ok', message: msg };
   } catch (e) {
     return { id, level: 'warn', message: `${what} ${dir}: cannot tell free space (${(e as Error).message})` };

@@ -1,5 +1,5 @@
 /**
- * Dependency expansion with DIB's rules (reference §3.3): BFS over element-deps,
+ * Dependency expansion with DIB's rules (docs/dib-behaviour.md#element-expansion): BFS over element-deps,
  * element-provides registering virtual names, `operating-system` required, already-provided
  * and missing elements as errors. Unlike DIB the result order is deterministic and does not
  * depend on the order elements were listed in.

@@ -14,7 +14,7 @@ export type BuildEvent =
   | { type: 'tap-end'; time: string; phase: string; element: string; tap: string; stage: number; seconds: number; ok: boolean }
   | { type: 'progress'; time: string; label: string; done: number; total?: number; unit?: string }
   | { type: 'output'; time: string; path: string; format: string; bytes: number; sha256?: string }
-  | { type: 'result'; time: string; ok: boolean; seconds: number; error?: { code: string; message: string; hint?: string } };
+  | { type: 'result'; time: string; ok: boolean; seconds: number; error?: { code: string; message: string; phase?: string; element?: string; tap?: string; hint?: string; details?: string[] } };
 
 export type EventListener = (event: BuildEvent) => void;
 

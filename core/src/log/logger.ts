@@ -5,7 +5,8 @@ import { EventBus, now } from './events.js';
 export class EventLogger implements Logger {
   constructor(
     private readonly bus: EventBus,
-    private readonly scope?: string,
+    /** the element (or `element script`) whose lines these are */
+    readonly scope?: string,
     private readonly phase?: () => string | undefined,
   ) {}
   private emit(level: LogLevel, message: string): void {

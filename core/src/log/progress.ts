@@ -10,6 +10,7 @@
  * The renderer is a plain class that writes to any `{ write(s) }` stream, with an injectable
  * clock, so tests can drive it with events and read back exactly what a terminal would get.
  */
+import { formatBytes } from '../util/bytes.js';
 import type { BuildEvent, EventBus } from './events.js';
 import { now, tapLabel } from './events.js';
 
@@ -61,12 +62,6 @@ export function bar(done: number, total: number, width = 20): string {
   return `[${'#'.repeat(n)}${'-'.repeat(width - n)}]`;
 }
 
-export function formatBytes(n: number): string {
-  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(2)} GiB`;
-  if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${n} B`;
-}
 
 /**
  * Whether `dib build` should draw the live status line on `stream`: only at a terminal, not
@@ -304,7 +299,7 @@ export function summaryLines(s: SummaryInput): string[] {
   if (s.outputs.length) {
     const w = Math.max(...s.outputs.map((o) => o.path.length));
     lines.push('  outputs:');
-    for (const o of s.outputs) lines.push(`    ${o.path.padEnd(w)}  ${o.format.padEnd(8)} ${formatBytes(o.bytes).padStart(10)}`);
+    for (const o of s.outputs) lines.push(`    ${o.path.padEnd(w)}  ${o.format.padEnd(8)} ${formatBytes(o.bytes, { fixed: true }).padStart(10)}`);
   }
   const n = s.slowest ?? 5;
   const slow = [...s.taps].sort((a, b) => b.seconds - a.seconds).slice(0, n);

@@ -5,7 +5,7 @@
  * exits (for example on an unhandled signal) are removed by an exit handler.
  */
 import { rmSync } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { releaseStagingDir, stagingDir } from '../sandbox/leftovers.js';
 import { tempPathFor } from './naming.js';
@@ -92,9 +92,4 @@ export async function writeAtomic<T>(dest: string, fn: (tmp: string) => Promise<
     await w.discard();
     throw e;
   }
-}
-
-/** Write a small text file atomically. */
-export async function writeTextAtomic(dest: string, text: string): Promise<void> {
-  await writeAtomic(dest, (tmp) => writeFile(tmp, text, { flag: 'wx' }));
 }

@@ -14,6 +14,7 @@ import { assertHostTools, gzipProgram } from './tools.js';
 import { gzipCompressor, mksquashfsArgs, tarArgs } from './tree.js';
 import type { OutputFile, OutputType, WriteOutputsOptions } from './types.js';
 import { OUTPUT_TYPES } from '../config/schema.js';
+import { formatBytes } from '../util/bytes.js';
 
 const TREE_TYPES: ReadonlySet<OutputType> = new Set(['tar', 'tgz', 'squashfs']);
 const RAW_TYPES: ReadonlySet<OutputType> = new Set(['raw', 'qcow2', 'vhd']);
@@ -32,12 +33,6 @@ export function productionOrder(types: readonly OutputType[]): OutputType[] {
   return [...u.filter((t) => TREE_TYPES.has(t)), ...u.filter((t) => t === 'qcow2' || t === 'vhd'), ...u.filter((t) => t === 'raw')];
 }
 
-function fmtBytes(n: number): string {
-  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(2)} GiB`;
-  if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${n} B`;
-}
 
 async function isFile(p: string): Promise<boolean> {
   try {
@@ -200,7 +195,7 @@ async function writeOne(type: OutputType, opts: WriteOutputsOptions, excludes: s
       await rm(sums.sha256, { force: true });
     }
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    opts.log.info(`wrote ${dest} (${type}, ${fmtBytes(hashes.bytes)}, ${seconds} s)`);
+    opts.log.info(`wrote ${dest} (${type}, ${formatBytes(hashes.bytes, { fixed: true })}, ${seconds} s)`);
     return { path: dest, format: type, bytes: hashes.bytes, sha256: hashes.sha256, ...(checksumFiles.length ? { checksumFiles } : {}) };
   } catch (e) {
     for (const w of side) await w.discard().catch(() => {});

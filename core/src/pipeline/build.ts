@@ -1,13 +1,15 @@
 /**
  * The Build: resolved config and elements, the environment, the phase hooks with every
- * element's taps registered, the work dir and the cleanup stack.
+ * element's taps registered, the work dir and the cleanup stack. Each element's apply() and
+ * taps see a view of the build whose hooks are bound to that element; views share the build's
+ * identity, so owned hook families (createHooksRegistry) are one per build.
  */
 import fs from 'fs-extra';
 import path from 'node:path';
 import type { ResolvedConfig } from '../config/schema.js';
 import { DirCache } from '../cache/cache.js';
 import type { ResolvedElement } from '../contract/element.js';
-import type { Env } from '../vocabulary.js';
+import { BUILD_IDENTITY } from '../contract/hooks-registry.js';
 import { ElementResolver } from '../elements/resolve.js';
 import { expandElements, withImplicitElements } from '../elements/expand.js';
 import { DibError, isDibError } from '../errors.js';
@@ -15,13 +17,16 @@ import { EventBus, now } from '../log/events.js';
 import { EventLogger } from '../log/logger.js';
 import { Cleanup } from './cleanup.js';
 import { buildEnvironment } from './environment.js';
-import { createPhaseHooks, listTaps } from './hooks.js';
+import { createPhaseHooks, tapError, type PhaseHookSet } from './hooks.js';
 import type { PhaseName } from '../contract/phases.js';
 import { MapState } from './state.js';
 import { removeTree } from '../chroot/mounts.js';
 import { claimDir } from '../sandbox/leftovers.js';
-import type { Build, PhaseContext, PhaseHooks, TapInfo } from '../contract/build.js';
-import type { BuildPaths, Logger } from '../vocabulary.js';
+import { guardTap } from './tap-guard.js';
+import type { Build, ElementPhaseHooks, PhaseContext, PhaseHooks, TapInfo } from '../contract/build.js';
+import type { BuildPaths, CommandRunner, Env, Logger } from '../vocabulary.js';
+import type { DiskLayout } from '../disk/layout.js';
+import { planBuildLayout } from './finish.js';
 
 export interface TapTiming extends TapInfo {
   seconds: number;
@@ -36,10 +41,18 @@ export interface CreateBuildOptions {
   /** plan only: no work dir is made and nothing will run */
   planOnly?: boolean;
   signal?: AbortSignal;
+  /** false: no operating-system element needed (a build made to ask an element's hooks) */
+  requireOs?: boolean;
+}
+
+/** The runners of a phase (made by the driver for the phase environment), bound to each tap's logger. */
+export interface Runners {
+  host: CommandRunner;
+  target: CommandRunner;
 }
 
 export class DibBuild implements Build {
-  readonly hooks: PhaseHooks;
+  declare readonly [BUILD_IDENTITY]: object;
   readonly env: Env;
   readonly state = new MapState();
   readonly log: Logger;
@@ -47,10 +60,10 @@ export class DibBuild implements Build {
   readonly cache: DirCache;
   readonly tapTimings: TapTiming[] = [];
   currentPhase: PhaseName | undefined;
-  /** set by the driver: runners whose output lines are logged under a tap's element */
-  runners: ((log: Logger) => { host: PhaseContext['host']; target: PhaseContext['target'] }) | undefined;
-  private applying: string | undefined;
   paths: BuildPaths;
+  private readonly hookSet: PhaseHookSet;
+  private readonly views = new Map<string, Build>();
+  private disk: Promise<DiskLayout> | undefined;
 
   constructor(
     readonly config: ResolvedConfig,
@@ -61,25 +74,36 @@ export class DibBuild implements Build {
     readonly signal: AbortSignal,
     argv: readonly string[],
   ) {
+    Object.defineProperty(this, BUILD_IDENTITY, { value: this });
     this.log = new EventLogger(bus, undefined, () => this.currentPhase);
     this.cleanup = new Cleanup(this.log);
     this.cache = new DirCache(config.cacheDir, config.offline, this.log, signal);
     this.env = buildEnvironment({ config, elements, envOrder, argv });
     this.paths = { buildDir: '', hooksDir: '', targetRoot: '', imageDir: '', outputBase: config.name };
-    this.hooks = createPhaseHooks({
-      currentElement: () => this.applying,
+    this.hookSet = createPhaseHooks({
       installTypeOf: (el) => this.installTypeOf(el),
-      contextFor: (ctx, element, tap) => {
-        const log = this.log.child(element);
-        return { ...ctx, element, tap, log, ...(this.runners ? this.runners(log) : {}) };
-      },
-      guard: { signal, timeoutSeconds: config.tapTimeout },
-      onTapStart: (info) => bus.emit({ type: 'tap-start', time: now(), phase: info.phase, element: info.element, tap: info.name, stage: info.stage }),
-      onTapEnd: (info, seconds, ok) => {
-        this.tapTimings.push({ ...info, seconds, ok });
-        bus.emit({ type: 'tap-end', time: now(), phase: info.phase, element: info.element, tap: info.name, stage: info.stage, seconds, ok });
-      },
+      runTap: (info, ctx, call) => this.runTap(info, ctx, call),
     });
+  }
+
+  /** The phase hooks, unbound: the driver calls them. Elements tap `viewFor(el).hooks`. */
+  get phaseHooks(): PhaseHooks {
+    return this.hookSet.hooks;
+  }
+
+  /** Build.hooks of the build itself: taps must come through an element's view. */
+  get hooks(): ElementPhaseHooks {
+    return this.hookSet.hooks;
+  }
+
+  /** The build as element `name` sees it: hooks bound to it, everything else shared. */
+  viewFor(name: string): Build {
+    let view = this.views.get(name);
+    if (!view) {
+      view = Object.create(this, { hooks: { value: this.hookSet.forElement(name), enumerable: true } }) as Build;
+      this.views.set(name, view);
+    }
+    return view;
   }
 
   installTypeOf(element: string): string {
@@ -90,24 +114,33 @@ export class DibBuild implements Build {
     return this.elements.some((e) => e.name === name);
   }
 
-  /** Call every element's apply(), attributing its taps to it. */
+  diskPlan(): Promise<DiskLayout> {
+    this.disk ??= planBuildLayout(this);
+    return this.disk;
+  }
+
+  async workDirFor(element: string): Promise<string> {
+    if (!this.paths.buildDir) throw new DibError('E_INTERNAL', `element ${element} asked for a work dir before the build made one`, { hint: 'call build.workDirFor() from a tap, not from apply()' });
+    const dir = path.join(this.paths.buildDir, 'elements', element.replace(/[^A-Za-z0-9_.@-]/g, '_'));
+    await fs.ensureDir(dir);
+    return dir;
+  }
+
+  /** Call every element's apply() with its own view of the build. */
   async applyElements(): Promise<void> {
     for (const r of this.elements) {
       if (!r.element.apply) continue;
-      this.applying = r.name;
       try {
-        await r.element.apply(this);
+        await r.element.apply(this.viewFor(r.name));
       } catch (e) {
         if (isDibError(e)) throw e;
         throw new DibError('E_ELEMENT_INVALID', `element ${r.name} failed to register its taps: ${(e as Error).message}`, { hint: `fix apply() of ${r.name} (${r.dir})`, cause: e });
-      } finally {
-        this.applying = undefined;
       }
     }
   }
 
   taps(): TapInfo[] {
-    return listTaps(this.hooks);
+    return this.hookSet.list();
   }
 
   /** Make the work dir (TMP_BUILD_DIR with hooks/ and mnt/, and TMP_IMAGE_DIR). */
@@ -137,8 +170,17 @@ export class DibBuild implements Build {
     });
   }
 
-  /** The context a phase starts from; the hooks derive each tap's own from it. */
-  phaseContext(phase: PhaseName, host: PhaseContext['host'], target: PhaseContext['target'], env: Env): PhaseContext {
+  /**
+   * Add the last build-wide variables (the work paths, the disk layout's DIB_ROOT_LABEL…) and
+   * freeze the environment: from here on it changes only per phase, in PhaseContext.env.
+   */
+  sealEnv(extra: Readonly<Env>): void {
+    Object.assign(this.env, extra);
+    Object.freeze(this.env);
+  }
+
+  /** The context a phase starts from; runTap derives each tap's own from it. */
+  phaseContext(phase: PhaseName, env: Readonly<Env>, runners: Runners = unavailableRunners()): PhaseContext {
     return {
       phase,
       build: this,
@@ -146,8 +188,8 @@ export class DibBuild implements Build {
       tap: '',
       targetRoot: this.paths.targetRoot,
       env,
-      host,
-      target,
+      host: runners.host,
+      target: runners.target,
       log: this.log,
       config: this.config,
       elements: this.elements,
@@ -155,15 +197,44 @@ export class DibBuild implements Build {
       state: this.state,
     };
   }
+
+  /** Run one tap: its own context, events and timing, its failure located. */
+  private async runTap(info: TapInfo, ctx: PhaseContext, call: (ctx: PhaseContext) => Promise<unknown>): Promise<void> {
+    const log = this.log.child(info.element);
+    const own: PhaseContext = { ...ctx, element: info.element, tap: info.name, log, build: this.viewFor(info.element), host: ctx.host.withLogger(log), target: ctx.target.withLogger(log) };
+    this.bus.emit({ type: 'tap-start', time: now(), phase: info.phase, element: info.element, tap: info.name, stage: info.stage });
+    const t0 = performance.now();
+    let ok = false;
+    try {
+      // raced against the build's abort signal and the config's tapTimeout (a hung tap never holds the build)
+      await guardTap(call(own), info, { signal: this.signal, timeoutSeconds: this.config.tapTimeout });
+      ok = true;
+    } catch (e) {
+      throw tapError(e, { phase: info.phase, element: info.element, tap: info.name });
+    } finally {
+      const seconds = (performance.now() - t0) / 1000;
+      this.tapTimings.push({ ...info, seconds, ok });
+      this.bus.emit({ type: 'tap-end', time: now(), phase: info.phase, element: info.element, tap: info.name, stage: info.stage, seconds, ok });
+    }
+  }
 }
 
+/** Runners of a build that runs nothing (dib plan): a tap that runs a command is a bug. */
+function unavailableRunners(): Runners {
+  const refuse: CommandRunner = {
+    run: () => Promise.reject(new DibError('E_INTERNAL', 'no command can run in a planned build')),
+    sh: () => Promise.reject(new DibError('E_INTERNAL', 'no command can run in a planned build')),
+    withLogger: () => refuse,
+  };
+  return { host: refuse, target: refuse };
+}
 
 /** Resolve, expand, compute the environment and register every element's taps. */
 export async function createBuild(opts: CreateBuildOptions): Promise<DibBuild> {
   const { config } = opts;
   const resolver = new ElementResolver({ baseDir: config.baseDir, elementsPath: config.elementsPath });
   const requested = withImplicitElements(config.elements, { arch: config.arch, skipBase: config.skipBase });
-  const expansion = await expandElements(requested, { resolve: (n) => resolver.resolve(n) });
+  const expansion = await expandElements(requested, { resolve: (n) => resolver.resolve(n), requireOs: opts.requireOs });
   const build = new DibBuild(
     config,
     expansion.elements,

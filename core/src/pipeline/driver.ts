@@ -11,7 +11,9 @@ import { ChrootMounts } from '../chroot/mounts.js';
 import { createChrootRunner, createHostRunner, stopRunningCommands } from '../chroot/run.js';
 import type { DibBuild } from './build.js';
 import { assertRootDeployed, finaliseBase, swapInResolvConf } from './finalise-base.js';
-import { planBuildLayout, planDisk, writeImages, type WrittenOutput } from './finish.js';
+import { writeFstab, writeImages, type WrittenOutput } from './finish.js';
+import { layoutEnv } from '../disk/layout.js';
+import type { Env } from '../vocabulary.js';
 import { PHASES, type PhaseName } from '../contract/phases.js';
 import { writeReport } from './report.js';
 import { breakpointRunner, type Breakpoints } from './breakpoints.js';
@@ -35,10 +37,11 @@ export interface RunBuildOptions {
   breakpoints?: Breakpoints;
 }
 
-function hostEnv(build: DibBuild): Record<string, string> {
+/** The caller's environment, which host commands inherit (as DIB's host scripts do). */
+function hostEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-  return { ...env, ...build.env };
+  return env;
 }
 
 export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Promise<BuildResult> {
@@ -50,28 +53,32 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
   let error: DibError | undefined;
   let mounts: ChrootMounts | undefined;
   try {
-    await planBuildLayout(build); // a bad block-device config fails here, before any work
+    // the disk is planned once, here: a bad block-device config fails before any work, and
+    // every phase sees DIB's layout variables (DIB_ROOT_LABEL, …) as DIB exports them before root.d
+    const layout = await build.diskPlan();
     await build.makeWorkDir();
+    build.sealEnv(layoutEnv(layout));
     // directory elements: DIB's hooks tree (TMP_HOOKS_PATH), before any tap runs
     await prepareLegacy(build);
     const root = build.paths.targetRoot;
     mounts = new ChrootMounts(root, log, signal);
     const m = mounts;
     build.cleanup.push('unmount the chroot', () => m.unmount());
-    // runners log each output line under the element of the tap that runs the command
-    build.runners = (tapLog) => ({
-      host: createHostRunner({ log: tapLog, signal, env: { ...hostEnv(build), TARGET_ROOT: root } }),
-      target: createChrootRunner({ root, log: tapLog, signal, env: build.env, prepare: () => m.mount() }),
+    // the runners of a phase: host commands see the caller's environment and the phase's,
+    // chroot commands the phase's; each tap gets them bound to its logger
+    const phaseRunners = (env: Readonly<Env>) => ({
+      host: createHostRunner({ log, signal, env: { ...hostEnv(), ...env } }),
+      target: createChrootRunner({ root, log, signal, env, prepare: () => m.mount() }),
     });
-    const { host, target } = build.runners(log);
+    const host = phaseRunners({ ...build.env, TARGET_ROOT: root }).host;
     const brk = breakpointRunner(opts.breakpoints, { root, env: build.env, log, mount: () => m.mount() });
 
     const runPhase = async (phase: PhaseName) => {
       if (signal.aborted) throw new DibError('E_INTERRUPTED', `interrupted before the ${phase} phase`);
       const info = PHASES.find((p) => p.phase === phase)!;
-      const hook = build.hooks[info.hook];
+      const hook = build.phaseHooks[info.hook];
       const env = { ...build.env, TARGET_ROOT: root };
-      const ctx = build.phaseContext(phase, host, target, env);
+      const ctx = build.phaseContext(phase, env, phaseRunners(env));
       build.currentPhase = phase;
       // directory elements: the hooks tree read-only at /tmp/in_target.d during chroot phases
       const leaveLegacy = await enterLegacyPhase(build, phase, info.where, signal);
@@ -107,7 +114,7 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
     await m.unmount();
     await fs.remove(path.join(root, 'lost+found'));
 
-    await planDisk(build);
+    await writeFstab(build, layout);
     await runPhase('block-device');
     await m.mount();
     for (const phase of ['pre-finalise', 'finalise', 'cleanup'] as const) await runPhase(phase);
@@ -139,6 +146,6 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
       log.warn(`could not write the build report: ${(e as Error).message}`);
     }
   }
-  bus.emit({ type: 'result', time: now(), ok: !error, seconds, ...(error ? { error: { code: error.code, message: error.message, hint: error.hint } } : {}) });
+  bus.emit({ type: 'result', time: now(), ok: !error, seconds, ...(error ? { error: error.toJSON() } : {}) });
   return result;
 }

@@ -1,6 +1,6 @@
 /**
  * What DIB does around the phases to the tree itself: the resolv.conf round trip and
- * finalise_base (reference §2.6, §2.8).
+ * finalise_base (docs/dib-behaviour.md#resolvconf-and-finalise_base).
  */
 import fs from 'fs-extra';
 import path from 'node:path';

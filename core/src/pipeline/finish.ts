@@ -1,7 +1,8 @@
 /**
- * The two steps around the last phases that turn the tree into images:
- * `planDisk` (before block-device: decide the layout, export DIB's layout variables, write
- * fstab) and `writeImages` (after cleanup: assemble the disk from files and write outputs).
+ * The disk plan and the steps around the last phases that turn the tree into images:
+ * `planBuildLayout` (what `build.diskPlan()` memoises), `writeFstab` (before block-device,
+ * DIB's writefstab) and `writeImages` (after cleanup: assemble the disk from files and write
+ * the outputs).
  */
 import fs from 'fs-extra';
 import path from 'node:path';
@@ -9,22 +10,20 @@ import type { OutputType } from '../config/schema.js';
 import { now } from '../log/events.js';
 import { archFamily } from '../util/arch.js';
 import {
-  BIOS_BOOT_KEY,
-  DISK_LAYOUT_KEY,
   assembleImage,
   blockDeviceConfigFromEnv,
   loadBlockDeviceConfigText,
   computeGeometry,
   fstab,
-  layoutEnv,
   measureTree,
   planLayout,
-  type BiosBootCode,
   type DiskLayout,
+  MiB,
 } from '../disk/index.js';
 import { writeOutputs } from '../output/index.js';
 import type { DibBuild } from './build.js';
 import type { Build } from '../contract/build.js';
+import { getDiskHooks } from '../contract/disk-hooks.js';
 import type { CommandRunner } from '../vocabulary.js';
 
 export interface WrittenOutput {
@@ -36,7 +35,7 @@ export interface WrittenOutput {
 
 const DISK_TYPES: readonly OutputType[] = ['raw', 'qcow2', 'vhd'];
 
-/** Where the block-device config comes from, as DIB looks for it (reference §6.1). */
+/** Where the block-device config comes from, as DIB looks for it (docs/dib-behaviour.md, block-device config). */
 export async function blockDeviceSource(build: Pick<Build, 'config' | 'env' | 'elements'>): Promise<{ config: unknown; source: string }> {
   if (build.config.blockDevice) return { config: build.config.blockDevice, source: 'config key blockDevice' };
   const envConf = build.env.DIB_BLOCK_DEVICE_CONFIG;
@@ -65,18 +64,22 @@ export async function blockDeviceSource(build: Pick<Build, 'config' | 'env' | 'e
 export async function planBuildLayout(build: Pick<Build, 'config' | 'env' | 'elements'>): Promise<DiskLayout> {
   const { config, source } = await blockDeviceSource(build);
   const c = build.config;
-  return planLayout(config, source, { rootLabel: c.rootLabel, fsType: c.fsType, mkfsOptions: c.mkfsOptions, arch: c.arch });
+  return planLayout(config, source, {
+    rootLabel: c.rootLabel,
+    fsType: c.fsType,
+    mkfsOptions: c.mkfsOptions,
+    arch: c.arch,
+    ...(c.mkfsJournalSize !== undefined ? { journalSizeMiB: c.mkfsJournalSize / MiB } : {}),
+    ...(c.maxOnlineResize !== undefined ? { maxOnlineResize: c.maxOnlineResize } : {}),
+  });
 }
 
-export async function planDisk(build: DibBuild): Promise<DiskLayout> {
-  const layout = await planBuildLayout(build);
-  build.state.set(DISK_LAYOUT_KEY, layout);
-  Object.assign(build.env, layoutEnv(layout));
+/** Before block-device: write the planned layout's fstab into the tree (DIB's writefstab). */
+export async function writeFstab(build: DibBuild, layout: DiskLayout): Promise<void> {
   const etc = path.join(build.paths.targetRoot, 'etc');
   await fs.ensureDir(etc);
   await fs.writeFile(path.join(etc, 'fstab'), fstab(layout));
   build.log.info(`block-device layout from ${layout.source}`);
-  return layout;
 }
 
 export async function writeImages(build: DibBuild, host: CommandRunner): Promise<WrittenOutput[]> {
@@ -84,9 +87,9 @@ export async function writeImages(build: DibBuild, host: CommandRunner): Promise
   const treeDir = build.paths.targetRoot;
   let rawImage: string | undefined;
   if (types.some((t) => DISK_TYPES.includes(t))) {
-    const layout = build.state.get<DiskLayout>(DISK_LAYOUT_KEY)!;
+    const layout = await build.diskPlan();
     const content = await measureTree(treeDir, layout);
-    const geometry = computeGeometry(layout, content, build.config.imageSize);
+    const geometry = computeGeometry(layout, content, build.config.imageSize, build.config.imageExtraSize);
     rawImage = path.join(build.paths.imageDir, 'image.raw');
     build.bus.emit({ type: 'progress', time: now(), label: 'assembling disk image', done: 0 });
     await assembleImage({
@@ -97,7 +100,7 @@ export async function writeImages(build: DibBuild, host: CommandRunner): Promise
       outFile: rawImage,
       run: host,
       log: build.log,
-      biosBoot: build.state.get<BiosBootCode>(BIOS_BOOT_KEY),
+      biosBoot: await getDiskHooks(build).biosBootCode.promise({ layout }),
     });
   }
   const written = await writeOutputs({
@@ -107,7 +110,7 @@ export async function writeImages(build: DibBuild, host: CommandRunner): Promise
     rawImage,
     compress: build.config.compress,
     checksum: build.config.checksum,
-    qemuImgOptions: build.env.QEMU_IMG_OPTIONS,
+    qemuImgOptions: build.config.qemuImgOptions,
     run: host,
     log: build.log,
     signal: build.signal,

@@ -1,45 +1,39 @@
 /**
- * The phase hooks: one tapable AsyncSeriesHook per DIB phase. Taps are kept sorted by
- * (stage, name) as dib-run-parts orders `NN-name` scripts, whatever order elements register
- * them in; a duplicate name in one phase is an error (DIB: "duplicated hook"); a tap for an
- * install type that is not selected is left out. Each tap is wrapped so that it receives a
- * context of its own (element, tap name, scoped logger) and its failure names phase, element
- * and tap.
+ * The phase hooks: one tapable AsyncSeriesHook per DIB phase, with dib's tap options
+ * (`DibTapOptions`) declared to tapable. Everything here goes through tapable's public API:
+ *  - a `register` interceptor gives each tap its stage (default 50) and a `before` list so that
+ *    tapable's own insertion keeps the taps in (stage, name) order, as dib-run-parts orders
+ *    `NN-name` scripts, whatever order the elements register them in;
+ *  - the same interceptor rejects a second tap of one name in a phase (DIB's "duplicated
+ *    hook"), leaves out (as a no-op, not listed) a tap for an install type that is not
+ *    selected, and wraps each tap so it receives a context of its own and its failure carries
+ *    the phase, element and tap as fields;
+ *  - elements tap hooks bound to their name with `withOptions({ element })`.
  */
 import { AsyncSeriesHook } from 'tapable';
 import { DibError, isDibError } from '../errors.js';
 import { PHASES, type HookName, type PhaseName } from '../contract/phases.js';
-import type { PhaseContext, PhaseHook, PhaseHooks, TapInfo } from '../contract/build.js';
-import { guardTap, type TapGuard } from './tap-guard.js';
+import type { DibTapOptions, ElementPhaseHooks, PhaseContext, PhaseHook, PhaseHooks, TapInfo } from '../contract/build.js';
 
 export const DEFAULT_STAGE = 50;
 
 /** What the hooks need from the build while taps register and run. */
 export interface HookHost {
-  /** element whose apply() is running (taps are attributed to it) */
-  currentElement(): string | undefined;
   /** install type selected for an element */
   installTypeOf(element: string): string;
-  /** derive a tap's own context from the phase context */
-  contextFor(ctx: PhaseContext, element: string, tap: string): PhaseContext;
-  /** tap lifecycle notifications (events, timings) */
-  onTapStart(info: TapInfo): void;
-  onTapEnd(info: TapInfo, seconds: number, ok: boolean): void;
-  /** races every tap against the build's abort signal and the config's tapTimeout */
-  guard?: TapGuard;
+  /** run a tap: derive its context, time it, race it against the build's abort signal */
+  runTap(info: TapInfo, ctx: PhaseContext, call: (ctx: PhaseContext) => Promise<unknown>): Promise<void>;
 }
 
-interface DibTap {
-  name: string;
-  stage: number;
-  type: 'sync' | 'async' | 'promise';
-  fn: (...args: unknown[]) => unknown;
-  element?: string;
-  installType?: string;
-  kind?: 'ts' | 'script';
-  /** DIB scripts: the name without its number (`10-foo` → `foo`), so they interleave with TS taps */
-  sortName?: string;
+/** What dib knows of a registered tap (kept beside tapable's tap object, never on it). */
+interface TapMeta extends TapInfo {
+  /** the name taps of one stage are ordered by (DIB scripts: without their number) */
+  sortName: string;
+  /** false for an install-type alternative that is not selected: registered as a no-op */
+  selected: boolean;
 }
+
+type RegisteredTap = PhaseHook['taps'][number];
 
 /**
  * Compare like `sort -n` over `NN-name`: stage numerically, then name bytewise. A DIB script
@@ -54,89 +48,124 @@ export function compareTaps(a: { stage: number; name: string; sortName?: string 
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-function toPromise(tap: DibTap, ctx: PhaseContext): Promise<unknown> {
+/** A DIB script's name without its number and one separator (`10-foo` → `foo`). */
+function scriptSortName(name: string): string {
+  const m = /^[0-9]+[-_]?(.*)$/.exec(name);
+  return m && m[1] ? m[1] : name;
+}
+
+/** Call a tap as tapable would, whatever its type, as a promise. */
+function invoke(tap: RegisteredTap, ctx: PhaseContext): Promise<unknown> {
   if (tap.type === 'async') {
     return new Promise((resolve, reject) => tap.fn(ctx, (err: unknown, v: unknown) => (err ? reject(err) : resolve(v))));
   }
   return Promise.resolve().then(() => tap.fn(ctx));
 }
 
-function wrapError(e: unknown, phase: PhaseName, element: string, tap: string): DibError {
-  const where = `${phase}/${element}/${tap}`;
+/** A tap's failure as a DibError carrying where it happened (the message is kept as it was). */
+export function tapError(e: unknown, where: { phase: PhaseName; element: string; tap: string }): DibError {
   if (isDibError(e)) {
-    if (e.code === 'E_INTERRUPTED' || e.message.includes(`${phase} phase`)) return e;
-    return new DibError(e.code === 'E_COMMAND_FAILED' ? 'E_TAP_FAILED' : e.code, `${phase} phase, element ${element}, tap ${tap}: ${e.message}`, {
-      hint: e.hint ?? `see the log lines of ${where} above`,
-      details: e.details,
-      cause: e,
-      exitCode: e.exitCode,
-    });
+    if (e.code === 'E_INTERRUPTED' || e.phase !== undefined) return e;
+    return e.withContext(where, e.code === 'E_COMMAND_FAILED' ? 'E_TAP_FAILED' : e.code);
   }
-  const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
-  return new DibError('E_TAP_FAILED', `${phase} phase, element ${element}, tap ${tap}: ${msg}`, {
-    hint: `fix the element '${element}' (set DIB_DEBUG_TRACE=1 for a stack trace)`,
+  const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+  return new DibError('E_TAP_FAILED', msg, {
+    hint: `fix the element '${where.element}' (set DIB_DEBUG_TRACE=1 for a stack trace)`,
     cause: e,
+    ...where,
   });
 }
 
-function createHook(phase: PhaseName, host: HookHost): PhaseHook {
-  const hook = new AsyncSeriesHook<[PhaseContext]>(['context'], phase);
-  const taps = hook.taps as unknown as DibTap[];
+function createHook(phase: PhaseName, host: HookHost, meta: WeakMap<object, TapMeta>): PhaseHook {
+  const hook: PhaseHook = new AsyncSeriesHook<[PhaseContext], DibTapOptions>(['context'], phase);
   hook.intercept({
-    register(raw) {
-      const tap = raw as unknown as DibTap;
-      const element = tap.element ?? host.currentElement() ?? 'unknown';
-      const stage = typeof tap.stage === 'number' ? tap.stage : DEFAULT_STAGE;
+    name: 'dib-order',
+    register(tap) {
+      const element = tap.element;
+      if (!element) {
+        throw new DibError('E_ELEMENT_INVALID', `tap '${tap.name}' in ${phase} belongs to no element`, {
+          hint: "tap the hooks your element's apply(build) receives (build.hooks): they are bound to your element",
+        });
+      }
+      const stage = tap.stage === undefined ? DEFAULT_STAGE : tap.stage;
       if (!Number.isInteger(stage) || stage < 0) {
         throw new DibError('E_ELEMENT_INVALID', `element ${element}: tap '${tap.name}' in ${phase} has stage ${String(tap.stage)}; stages are whole numbers ≥ 0`, {
           hint: "use the number DIB puts in the script name, e.g. { name: 'copy-apt-keys', stage: 1 }",
         });
       }
-      const original = { ...tap };
-      const info: TapInfo = { phase, name: tap.name, stage, element, installType: tap.installType, kind: tap.kind ?? 'ts' };
-      const fn = async (ctx: PhaseContext) => {
-        host.onTapStart(info);
-        const t0 = performance.now();
-        try {
-          await guardTap(toPromise(original, host.contextFor(ctx, element, tap.name)), info, host.guard);
-        } catch (e) {
-          host.onTapEnd(info, (performance.now() - t0) / 1000, false);
-          throw wrapError(e, phase, element, tap.name);
+      if (tap.before !== undefined) {
+        throw new DibError('E_ELEMENT_INVALID', `element ${element}: tap '${tap.name}' in ${phase} sets 'before'`, {
+          hint: 'taps run by (stage, name), as dib-run-parts runs NN-name scripts: choose the stage instead',
+        });
+      }
+      const kind = tap.kind ?? 'ts';
+      const selected = tap.installType === undefined || tap.installType === host.installTypeOf(element);
+      const info: TapMeta = { phase, name: tap.name, stage, element, installType: tap.installType, kind, sortName: kind === 'script' ? scriptSortName(tap.name) : tap.name, selected };
+      const listed = hook.taps.map((t) => meta.get(t)).filter((m): m is TapMeta => m !== undefined && m.selected);
+      if (selected) {
+        const dup = listed.find((m) => m.name === tap.name);
+        if (dup) {
+          throw new DibError('E_DUPLICATE_TAP', `There is a duplicated hook in your elements: ${phase}/${tap.name} (elements ${dup.element} and ${element})`, {
+            hint: `rename one of the two taps named '${tap.name}' in the ${phase} phase`,
+          });
         }
-        host.onTapEnd(info, (performance.now() - t0) / 1000, true);
+      }
+      // tapable inserts a tap after the taps of a lower or equal stage, or right before the tap
+      // named in `before`: naming the first tap of this stage that sorts after it keeps the
+      // list in (stage, name) order
+      const before = listed.find((m) => m.stage === stage && compareTaps(info, m) < 0)?.name;
+      const { fn: _fn, type: _type, ...options } = tap;
+      const registered: RegisteredTap & DibTapOptions = {
+        ...options,
+        stage,
+        ...(before !== undefined ? { before } : {}),
+        type: 'promise',
+        fn: (ctx: PhaseContext) => (selected ? host.runTap(info, ctx, (c) => invoke(tap, c)) : Promise.resolve()),
       };
-      return { ...tap, element, stage, type: 'promise', fn } as unknown as typeof raw;
+      meta.set(registered, info);
+      return registered;
     },
   });
-  // Keep taps sorted by (stage, name); reject duplicates; drop unselected install types.
-  (hook as unknown as { _insert(item: DibTap): void })._insert = function (item: DibTap) {
-    (hook as unknown as { _resetCompilation(): void })._resetCompilation();
-    if (item.installType !== undefined && item.installType !== host.installTypeOf(item.element!)) return;
-    const dup = taps.find((t) => t.name === item.name);
-    if (dup) {
-      throw new DibError('E_DUPLICATE_TAP', `There is a duplicated hook in your elements: ${phase}/${item.name} (elements ${dup.element} and ${item.element})`, {
-        hint: `rename one of the two taps named '${item.name}' in the ${phase} phase`,
-      });
-    }
-    taps.push(item);
-    taps.sort(compareTaps);
-  };
   return hook;
 }
 
-export function createPhaseHooks(host: HookHost): PhaseHooks {
-  const hooks = {} as Record<HookName, PhaseHook>;
-  for (const p of PHASES) hooks[p.hook] = createHook(p.phase, host);
-  return Object.freeze(hooks);
+/** The hooks of one build, and the per-element views of them. */
+export interface PhaseHookSet {
+  hooks: PhaseHooks;
+  /** the hooks bound to `element` (tapable's withOptions), as its apply(build) sees them */
+  forElement(element: string): ElementPhaseHooks;
+  /** the registered, selected taps of every phase, in run order (what `dib plan` prints) */
+  list(): TapInfo[];
 }
 
-/** The registered taps of every phase, in run order (what `dib plan` prints). */
-export function listTaps(hooks: PhaseHooks): TapInfo[] {
-  const out: TapInfo[] = [];
-  for (const p of PHASES) {
-    for (const t of hooks[p.hook].taps as unknown as DibTap[]) {
-      out.push({ phase: p.phase, name: t.name, stage: t.stage, element: t.element ?? 'unknown', installType: t.installType, kind: t.kind ?? 'ts' });
-    }
-  }
-  return out;
+export function createPhaseHooks(host: HookHost): PhaseHookSet {
+  const meta = new WeakMap<object, TapMeta>();
+  const hooks = {} as Record<HookName, PhaseHook>;
+  for (const p of PHASES) hooks[p.hook] = createHook(p.phase, host, meta);
+  Object.freeze(hooks);
+  const bound = new Map<string, ElementPhaseHooks>();
+  return {
+    hooks,
+    forElement(element) {
+      let b = bound.get(element);
+      if (!b) {
+        const view = {} as Record<HookName, ElementPhaseHooks[HookName]>;
+        for (const p of PHASES) view[p.hook] = hooks[p.hook].withOptions({ element });
+        b = Object.freeze(view);
+        bound.set(element, b);
+      }
+      return b;
+    },
+    list() {
+      const out: TapInfo[] = [];
+      for (const p of PHASES) {
+        for (const t of hooks[p.hook].taps) {
+          const m = meta.get(t);
+          if (!m?.selected) continue;
+          out.push({ phase: m.phase, name: m.name, stage: m.stage, element: m.element, installType: m.installType, kind: m.kind });
+        }
+      }
+      return out;
+    },
+  };
 }

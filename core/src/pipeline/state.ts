@@ -1,14 +1,14 @@
-import type { StateStore } from '../vocabulary.js';
+import type { StateKey, StateStore } from '../vocabulary.js';
 
 export class MapState implements StateStore {
   private map = new Map<string, unknown>();
-  get<T>(key: string): T | undefined {
-    return this.map.get(key) as T | undefined;
+  get<T>(key: StateKey<T>): T | undefined {
+    return this.map.get(key.name) as T | undefined;
   }
-  set<T>(key: string, value: T): void {
-    this.map.set(key, value);
+  set<T>(key: StateKey<T>, value: T): void {
+    this.map.set(key.name, value);
   }
-  has(key: string): boolean {
-    return this.map.has(key);
+  has(key: StateKey<unknown>): boolean {
+    return this.map.has(key.name);
   }
 }

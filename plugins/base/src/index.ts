@@ -1,10 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defineElement } from '@dib/core';
+import { defineElement, imagePath } from '@dib/core';
 import type { Env, PhaseContext, PkgMap } from '@dib/core';
 import { getPackageInstallsHooks, installPackages, upgradePackages } from '@dib/element-package-installs';
 import type { PreseedContext, PreseedPackage, PreseedRequest } from '@dib/element-package-installs';
-import { dibArguments, dibEnvironment, rootPath } from '@dib/element-manifests';
+import { dibArguments, dibEnvironment } from '@dib/element-manifests';
 
 /** DIB base's pkg-map. */
 export const BASE_PKG_MAP: PkgMap = {
@@ -93,7 +93,7 @@ export async function upToDate(ctx: PhaseContext): Promise<void> {
 
 /** install 10 `cloud-init`: /etc/cloud/cloud.cfg.d, and manage_etc_hosts from DIB_CLOUD_INIT_ETC_HOSTS. */
 export async function cloudInit(ctx: PhaseContext): Promise<void> {
-  const dir = await rootPath(ctx.targetRoot, 'etc/cloud/cloud.cfg.d');
+  const dir = await imagePath(ctx.targetRoot, 'etc/cloud/cloud.cfg.d');
   await mkdir(dir, { recursive: true });
   const hosts = ctx.env.DIB_CLOUD_INIT_ETC_HOSTS;
   if (hosts) await writeFile(join(dir, '10_etc_hosts.cfg'), `manage_etc_hosts: ${hosts}\n`);

@@ -1,6 +1,6 @@
 /**
  * The kernel command line and GRUB terminal settings, as DIB's bootloader element builds
- * them from its environment (reference §6.4). Pure functions.
+ * them from its environment (docs/dib-behaviour.md#bootloader). Pure functions.
  */
 import { archFamily } from '@dib/core';
 

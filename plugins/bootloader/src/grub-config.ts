@@ -3,6 +3,7 @@
  * a device), the early config embedded in the core/EFI images, and `/etc/default/grub`
  * updated as DIB does so that a later `update-grub` in the guest behaves. Pure functions.
  */
+import { shellQuote } from '@dib/core';
 import type { GrubSettings } from './cmdline.js';
 
 /** A kernel in /boot and its initrd. */
@@ -66,9 +67,8 @@ export interface GrubCfgOptions {
   title: string;
 }
 
-function q(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
+/** grub.cfg quotes words as sh does (GRUB's script syntax follows it). */
+const q = shellQuote;
 
 /** The grub.cfg dib writes. */
 export function grubCfg(o: GrubCfgOptions): string {

@@ -1,4 +1,4 @@
-import { defineElement, type Env, type PhaseContext } from '@dib/core';
+import { defineElement, getDiskHooks, type BiosBootFiles, type Env, type PhaseContext } from '@dib/core';
 import { getPackageInstallsHooks, installPackages } from '@dib/element-package-installs';
 import { installBootloader, type PackageInstaller } from './install.js';
 import { bootloaderPreseed } from './preseed.js';
@@ -45,7 +45,10 @@ export default defineElement({
     },
   },
   apply(build) {
-    build.hooks.finalise.tapPromise({ name: 'bootloader', stage: 50 }, (ctx) => installBootloader(ctx, { install: defaultInstaller }));
+    // the BIOS boot code made at finalise goes to the core when it assembles the disk
+    let biosBoot: BiosBootFiles | undefined;
+    build.hooks.finalise.tapPromise({ name: 'bootloader', stage: 50 }, (ctx) => installBootloader(ctx, { install: defaultInstaller, onBiosBoot: (f) => (biosBoot = f) }));
+    getDiskHooks(build).biosBootCode.tap('bootloader', () => biosBoot);
     getPackageInstallsHooks(build).preseedPackages.tapPromise('bootloader', bootloaderPreseed);
   },
 });

@@ -1,14 +1,15 @@
 /**
  * finalise.d 50-bootloader: install GRUB from the target's own packages, write grub.cfg and
  * /etc/default/grub, make the EFI image (ESP `EFI/BOOT/BOOTX64.EFI`) and, for BIOS, the
- * core image that the disk assembly puts in place (registered under BIOS_BOOT_KEY).
+ * core image that the disk assembly puts in place (handed to the core through its disk hooks'
+ * `biosBootCode`).
  */
 import { randomBytes } from 'node:crypto';
 import { copyFile, cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DibError } from '@dib/core';
 import type { PhaseContext } from '@dib/core';
-import { BIOS_BOOT_KEY, DISK_LAYOUT_KEY, type BiosBootFiles, type DiskLayout } from '@dib/core';
+import type { BiosBootFiles, DiskLayout } from '@dib/core';
 import { archFamily, grubSettings, isTrue } from './cmdline.js';
 import { BIOS_MODULES, EFI_MODULES, defaultGrubValue, earlyConfig, efiTarget, findKernels, grubCfg, updateDefaultGrub } from './grub-config.js';
 
@@ -53,6 +54,8 @@ async function osTitle(root: string): Promise<string> {
 
 export interface InstallOptions {
   install: PackageInstaller;
+  /** receives the BIOS boot code made for the disk assembly (in the element's work dir) */
+  onBiosBoot?: (files: BiosBootFiles) => void;
 }
 
 export async function installBootloader(ctx: PhaseContext, opts: InstallOptions): Promise<void> {
@@ -61,11 +64,7 @@ export async function installBootloader(ctx: PhaseContext, opts: InstallOptions)
   if (env.DIB_EXTLINUX && env.DIB_EXTLINUX !== '0') {
     throw new DibError('E_BOOT', 'DIB_EXTLINUX is set, but extlinux is not supported', { hint: 'unset DIB_EXTLINUX: dib installs GRUB' });
   }
-  const layout = ctx.state.get<DiskLayout>(DISK_LAYOUT_KEY);
-  if (!layout) {
-    log.warn('no disk layout was planned (no block-device phase): not installing a boot loader');
-    return;
-  }
+  const layout = await ctx.build.diskPlan();
   const arch = env.ARCH ?? ctx.config.arch;
   const targets = bootTargets(layout, arch);
   if (layout.table === 'none' || (!targets.bios && !targets.efi)) {
@@ -138,12 +137,12 @@ export async function installBootloader(ctx: PhaseContext, opts: InstallOptions)
     }
     if (targets.bios) {
       await ctx.target.run(mkimage.replace(/^usr\/bin\//, ''), ['-O', 'i386-pc', '-o', `${work}/core.img`, '-c', `${work}/early.cfg`, '-p', prefix, ...BIOS_MODULES]);
-      const outDir = join(ctx.build.paths.imageDir, 'grub-i386-pc');
+      const outDir = join(await ctx.build.workDirFor(ctx.element), 'grub-i386-pc');
       await mkdir(outDir, { recursive: true });
       const files: BiosBootFiles = { bootImg: join(outDir, 'boot.img'), coreImg: join(outDir, 'core.img') };
       await copyFile(join(root, libDir, 'i386-pc/boot.img'), files.bootImg);
       await copyFile(join(root, work, 'core.img'), files.coreImg);
-      ctx.state.set(BIOS_BOOT_KEY, files);
+      opts.onBiosBoot?.(files);
       const size = (await stat(files.coreImg)).size;
       log.info(`made GRUB i386-pc core image (${size} bytes) for BIOS boot`);
     }

@@ -2,21 +2,19 @@
  * The GRUB packages the bootloader will install, known before the root is made, for
  * package-installs' `preseedPackages` hook (the OS bootstrap puts them in its cached root).
  */
-import { planBuildLayout, type Build, type Env } from '@dib/core';
+import type { Build, Env } from '@dib/core';
 import type { DiskLayout } from '@dib/core';
 import type { PreseedContext, PreseedPackage, PreseedRequest } from '@dib/element-package-installs';
 import { isTrue } from './cmdline.js';
 import { bootTargets, grubPackages } from './install.js';
 
 /**
- * The layout the build will plan before block-device, decided the way the driver decides it
- * (config `blockDevice`, DIB_BLOCK_DEVICE_CONFIG, the block-device element's layout): it
- * depends on the config, environment and elements only. Undefined when the config is invalid
- * (the block-device phase reports that).
+ * The build's disk plan (`build.diskPlan()`), or undefined when the block-device config is
+ * invalid (the build reports that before any work).
  */
 export async function plannedLayout(build: Build): Promise<DiskLayout | undefined> {
   try {
-    return await planBuildLayout(build);
+    return await build.diskPlan();
   } catch {
     return undefined;
   }

@@ -1,4 +1,4 @@
-/** debian-minimal's environment.d and its apt sources, as pure functions (reference §5.2). */
+/** debian-minimal's environment.d and its apt sources, as pure functions (docs/dib-behaviour.md#debootstrap-debian-minimal-ubuntu-minimal). */
 import type { Env } from '@dib/core';
 
 export const DEFAULT_DEBIAN_MIRROR = 'http://deb.debian.org/debian';

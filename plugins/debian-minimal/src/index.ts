@@ -1,11 +1,10 @@
 import { defineElement, DibError, type Env, type PhaseContext } from '@dib/core';
 import {
-  addBootstrapPackages,
   debLines,
+  getDebootstrapHooks,
   installAptKeyring,
   parseSourcesConf,
   preinstallEnabled,
-  setBootstrapSources,
   upgradeAndInstallBase,
   writeAptSources,
 } from '@dib/element-debootstrap';
@@ -52,8 +51,9 @@ export default defineElement({
     'initramfs-tools': null,
   },
   apply(build) {
-    addBootstrapPackages(build, DEBIAN_BASE_PACKAGES);
-    setBootstrapSources(build, debianBootstrapSources);
+    const bootstrap = getDebootstrapHooks(build);
+    bootstrap.include.tap('debian-minimal', (pkgs) => [...pkgs, ...DEBIAN_BASE_PACKAGES]);
+    bootstrap.sources.tap('debian-minimal', (_lines, env) => debianBootstrapSources(env));
     build.hooks.root.tapPromise({ name: 'debian-minimal-baseinstall', stage: 75 }, baseinstall);
   },
 });

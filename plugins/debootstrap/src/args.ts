@@ -1,4 +1,5 @@
 /** The bootstrap command line for mmdebstrap or debootstrap (pure). */
+import { shellQuote } from '@dib/core';
 import type { BootstrapSettings } from './settings.js';
 
 export interface CommandPlan {
@@ -15,13 +16,9 @@ export interface CommandOptions {
   aptArchiveDir?: string;
 }
 
-function shq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 /** mmdebstrap hooks that reuse and fill the shared apt archive. */
 export function mmdebstrapArchiveHooks(dir: string): string[] {
-  const d = shq(dir);
+  const d = shellQuote(dir);
   const inside = '"$1"/var/cache/apt/archives';
   // Reuse: hard links when the cache and the target share a filesystem, else copies. apt
   // checks every file against the signed index, so a stale or foreign .deb is never used.

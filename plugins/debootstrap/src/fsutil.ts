@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { constants, accessSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { DibError } from '@dib/core';
+import { DibError, imagePath } from '@dib/core';
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -21,35 +21,9 @@ export function onPathSync(cmd: string, searchPath = process.env.PATH ?? DEFAULT
   return false;
 }
 
-/**
- * Resolve `rel` inside `root` as a chroot would: symlinks met on the way are followed relative
- * to `root` (an absolute link target means root + target), so nothing outside root is reached.
- * The last component is not followed.
- */
-export async function resolveInRoot(root: string, rel: string): Promise<string> {
-  const parts = rel.split('/').filter((p) => p && p !== '.');
-  const last = parts.pop();
-  const stack: string[] = [];
-  let hops = 0;
-  const queue = [...parts];
-  while (queue.length) {
-    const p = queue.shift()!;
-    if (p === '..') {
-      stack.pop();
-      continue;
-    }
-    const here = path.join(root, ...stack, p);
-    const st = await fs.lstat(here).catch(() => undefined);
-    if (st?.isSymbolicLink()) {
-      if (++hops > 40) throw new DibError('E_INTERNAL', `too many symlinks resolving ${rel} in ${root}`);
-      const target = await fs.readlink(here);
-      if (target.startsWith('/')) stack.length = 0;
-      queue.unshift(...target.split('/').filter((x) => x && x !== '.'));
-      continue;
-    }
-    stack.push(p);
-  }
-  return last === undefined ? path.join(root, ...stack) : path.join(root, ...stack, last);
+/** `rel` inside `root` as the chroot would resolve it, the last component not followed. */
+export function resolveInRoot(root: string, rel: string): Promise<string> {
+  return imagePath(root, rel, { followLast: false });
 }
 
 /** Write a file in the target (a symlink in its place is replaced, parents are created). */

@@ -4,7 +4,7 @@ import { preseedPackageList } from '@dib/element-package-installs';
 import { bootstrapRoot } from './bootstrap.js';
 import { emptyTargetDir, onPathSync, readTargetFile, resolveInRoot, targetExists, writeTargetFile } from './fsutil.js';
 import { enableLocales, hostsFile, interfacesWithSource, interfaceStanza, localeGenLine, networkdFile, waitOnlineDropIn } from './networking.js';
-import { collectBootstrapPackages, collectBootstrapSources, preinstallEnabled, RESULT } from './state.js';
+import { bootstrapPackages, bootstrapSources, DEBOOTSTRAP_RESULT, preinstallEnabled } from './hooks.js';
 import { splitList } from './words.js';
 
 export { bootstrapRoot, postBootstrap, TAR_FLAGS } from './bootstrap.js';
@@ -17,8 +17,8 @@ export { resolveBootstrapSettings, chooseTool, normaliseArch, DEFAULT_KEYRINGS, 
 export type { BootstrapSettings, BootstrapTool, SettingsInputs } from './settings.js';
 export { parseSourcesConf, sourcesListFiles, debLines } from './sources.js';
 export type { AptSourceEntry } from './sources.js';
-export { BOOTSTRAP_PACKAGES_KEY, addBootstrapPackages, setBootstrapSources, preinstallEnabled, collectBootstrapPackages, collectBootstrapSources } from './state.js';
-export type { EnvList } from './state.js';
+export { getDebootstrapHooks, preinstallEnabled, bootstrapPackages, bootstrapSources, DEBOOTSTRAP_RESULT, debootstrapResult } from './hooks.js';
+export type { DebootstrapHooks, DebootstrapResult } from './hooks.js';
 export { splitWords, splitList } from './words.js';
 export { writeTargetFile, readTargetFile, resolveInRoot, digestKeyring } from './fsutil.js';
 export { aptInTarget, installAptKeyring, upgradeAndInstallBase, writeAptSources } from './apt.js';
@@ -44,12 +44,12 @@ async function bootstrap(ctx: PhaseContext): Promise<void> {
     host: ctx.host,
     cache: ctx.cache,
     log: ctx.log,
-    include: collectBootstrapPackages(ctx.state, ctx.env),
+    include: bootstrapPackages(ctx.build, ctx.env),
     preseed,
-    sources: collectBootstrapSources(ctx.state, ctx.env),
+    sources: bootstrapSources(ctx.build, ctx.env),
   });
   const { include, preseed: preseeded } = result.settings;
-  ctx.state.set(RESULT, { key: result.key, tool: result.tool, hit: result.hit, tarball: result.tarball, timings: result.timings, include, preseed: preseeded });
+  ctx.state.set(DEBOOTSTRAP_RESULT, { key: result.key, tool: result.tool, hit: result.hit, tarball: result.tarball, timings: result.timings, include, preseed: preseeded });
   if (preseeded.length) ctx.log.info(`preseeded (when the archive has them): ${preseeded.join(' ')}`);
   ctx.log.info(`root ${result.hit ? 'from cache' : 'bootstrapped'} (${result.key}) in ${result.timings.total}s`);
 }

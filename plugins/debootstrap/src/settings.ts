@@ -1,7 +1,7 @@
 /**
  * Pure derivation of everything that shapes a bootstrapped root from the build environment:
  * tool, distribution, release, architecture, mirror(s), components, keyring, package set and
- * extra arguments (reference §5.1).
+ * extra arguments (docs/dib-behaviour.md#debootstrap-debian-minimal-ubuntu-minimal).
  */
 import path from 'node:path';
 import { DibError, type Env } from '@dib/core';

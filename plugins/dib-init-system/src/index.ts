@@ -1,8 +1,7 @@
 import { chmod, cp, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defineElement, DibError } from '@dib/core';
+import { defineElement, DibError, imagePath } from '@dib/core';
 import type { Env, PhaseContext } from '@dib/core';
-import { rootPath } from '@dib/element-manifests';
 
 export const INIT_SYSTEMS = ['upstart', 'openrc', 'systemd', 'sysv'] as const;
 export type InitSystem = (typeof INIT_SYSTEMS)[number];
@@ -32,7 +31,7 @@ export function checkInitSystem(env: Readonly<Env>): InitSystem {
 /** pre-install 4 `dib-init-system`: the (deprecated) /usr/local/bin/dib-init-system. */
 export async function writeInitSystemTool(ctx: PhaseContext): Promise<void> {
   const init = checkInitSystem(ctx.env);
-  const dir = await rootPath(ctx.targetRoot, 'usr/local/bin');
+  const dir = await imagePath(ctx.targetRoot, 'usr/local/bin');
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'dib-init-system'), `#!/bin/bash\necho ${init}\n`);
   await chmod(join(dir, 'dib-init-system'), 0o775);
@@ -50,7 +49,7 @@ async function scriptDirs(ctx: PhaseContext, init: InitSystem): Promise<string[]
 /** install 20 `install-init-scripts`: every element's `init-scripts/<init>/` into the init system's dir. */
 export async function installInitScripts(ctx: PhaseContext): Promise<void> {
   const init = checkInitSystem(ctx.env);
-  const dest = await rootPath(ctx.targetRoot, INIT_SCRIPT_DIRS[init]);
+  const dest = await imagePath(ctx.targetRoot, INIT_SCRIPT_DIRS[init]);
   for (const d of await scriptDirs(ctx, init)) {
     await mkdir(dest, { recursive: true });
     await cp(d, dest, { recursive: true, verbatimSymlinks: true, force: true });

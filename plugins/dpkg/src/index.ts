@@ -1,10 +1,8 @@
 import { chmod, lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { bindMount, defineElement, DibError, unmount } from '@dib/core';
-import type { Build, PhaseContext } from '@dib/core';
-import { getPackageInstallsHooks } from '@dib/element-package-installs';
-import type { PackageRequest } from '@dib/element-package-installs';
-import { manifestDirPath, rootPath } from '@dib/element-manifests';
+import { bindMount, defineElement, DibError, getPackageHooks, imagePath, unmount } from '@dib/core';
+import type { Build, PackageRequest, PhaseContext } from '@dib/core';
+import { manifestDirPath } from '@dib/element-manifests';
 import {
   APT_SPEEDUP,
   DISABLE_RECOMMENDS,
@@ -39,14 +37,14 @@ async function exists(p: string): Promise<boolean> {
 
 /** Write a file at an image path (links resolved inside the image), creating its directory. */
 async function writeInImage(root: string, path: string, content: string | Buffer, mode?: number): Promise<void> {
-  const p = await rootPath(root, path);
+  const p = await imagePath(root, path);
   await mkdir(dirname(p), { recursive: true });
   await writeFile(p, content);
   if (mode !== undefined) await chmod(p, mode);
 }
 
 async function removeInImage(root: string, path: string): Promise<boolean> {
-  const p = await rootPath(root, path, { followLast: false });
+  const p = await imagePath(root, path, { followLast: false });
   if (!(await exists(p))) return false;
   await rm(p, { force: true });
   return true;
@@ -89,14 +87,14 @@ export async function copyAptKeys(ctx: PhaseContext): Promise<void> {
 export async function blockAptTranslations(ctx: PhaseContext): Promise<void> {
   await writeInImage(ctx.targetRoot, DIVERSIONS.noTranslations, NO_TRANSLATIONS);
   // Debian bug 641967: drop translation lists already fetched
-  const lists = await rootPath(ctx.targetRoot, 'var/lib/apt/lists');
+  const lists = await imagePath(ctx.targetRoot, 'var/lib/apt/lists');
   const names = await readdir(lists).catch(() => [] as string[]);
   for (const n of names) if (n.includes('_i18n_Translation-')) await rm(join(lists, n), { force: true });
 }
 
 /** Move `path` aside to `path.REAL` and put a stub in its place. */
 async function divert(ctx: PhaseContext, path: string, stub: string): Promise<boolean> {
-  const p = await rootPath(ctx.targetRoot, path, { followLast: false });
+  const p = await imagePath(ctx.targetRoot, path, { followLast: false });
   if (!(await exists(p))) return false;
   if (await exists(`${p}.REAL`)) {
     ctx.log.warn(`/${path}.REAL already exists: keeping it`);
@@ -107,7 +105,7 @@ async function divert(ctx: PhaseContext, path: string, stub: string): Promise<bo
 }
 
 async function undivert(ctx: PhaseContext, path: string): Promise<boolean> {
-  const p = await rootPath(ctx.targetRoot, path, { followLast: false });
+  const p = await imagePath(ctx.targetRoot, path, { followLast: false });
   if (!(await exists(`${p}.REAL`))) return false;
   await rename(`${p}.REAL`, p);
   return true;
@@ -168,7 +166,7 @@ export async function withAptArchiveLock<T>(ctx: PhaseContext, fn: () => Promise
   return ctx.cache.withLock(`apt-archives-${ctx.env.DISTRO_NAME}`, fn);
 }
 
-/** The apt answer to package-installs' `installPackages` hook. */
+/** The apt answer to the core's `installPackages` hook. */
 export async function aptInstall(ctx: PhaseContext, request: PackageRequest): Promise<true> {
   await withAptArchiveLock(ctx, () =>
     ctx.target.run('apt-get', aptGetArgs(request.action, request.packages), {
@@ -208,7 +206,7 @@ export async function removeImgBuildProxy(ctx: PhaseContext): Promise<void> {
 
 /** cleanup 50 `remove-apt-keys-dir`: the keys stay trusted, the copies in /tmp go. */
 export async function removeAptKeysDir(ctx: PhaseContext): Promise<void> {
-  await rm(await rootPath(ctx.targetRoot, APT_KEYS_TMP, { followLast: false }), { recursive: true, force: true });
+  await rm(await imagePath(ctx.targetRoot, APT_KEYS_TMP, { followLast: false }), { recursive: true, force: true });
 }
 
 /** cleanup 60 `untrim-dpkg`. */
@@ -228,7 +226,7 @@ function sharedAptCache(build: Build) {
       if (!distro) throw new DibError('E_TAP_FAILED', 'dpkg: DISTRO_NAME is not set, cannot pick the apt cache', { hint: 'the operating-system element sets DISTRO_NAME' });
       const cacheDir = ctx.cache.path('apt', distro);
       await mkdir(join(cacheDir, 'partial'), { recursive: true });
-      const mountPoint = await rootPath(ctx.targetRoot, APT_ARCHIVES);
+      const mountPoint = await imagePath(ctx.targetRoot, APT_ARCHIVES);
       await mkdir(mountPoint, { recursive: true });
       await bindMount(cacheDir, mountPoint, { log: ctx.log });
       const log = ctx.log;
@@ -274,6 +272,6 @@ export default defineElement({
     h.cleanup.tapPromise({ name: 'remove-img-build-proxy', stage: 50 }, removeImgBuildProxy);
     h.cleanup.tapPromise({ name: 'remove-apt-keys-dir', stage: 50 }, removeAptKeysDir);
     h.cleanup.tapPromise({ name: 'untrim-dpkg', stage: 60 }, untrimDpkg);
-    getPackageInstallsHooks(build).installPackages.tapPromise('apt', aptInstall);
+    getPackageHooks(build).installPackages.tapPromise('apt', aptInstall);
   },
 });

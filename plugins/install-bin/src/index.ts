@@ -1,8 +1,7 @@
 import { chmod, chown, copyFile, mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defineElement } from '@dib/core';
+import { defineElement, imagePath } from '@dib/core';
 import type { PhaseContext } from '@dib/core';
-import { rootPath } from '@dib/element-manifests';
 
 /** Every element's `bin/` files, by tool name (elements by name; a later one wins, with a warning). */
 export async function elementTools(ctx: Pick<PhaseContext, 'elements' | 'log'>): Promise<Map<string, string>> {
@@ -26,7 +25,7 @@ export async function elementTools(ctx: Pick<PhaseContext, 'elements' | 'log'>):
 export async function installBin(ctx: PhaseContext): Promise<void> {
   const tools = await elementTools(ctx);
   if (tools.size === 0) return;
-  const dest = await rootPath(ctx.targetRoot, 'usr/local/bin');
+  const dest = await imagePath(ctx.targetRoot, 'usr/local/bin');
   await mkdir(dest, { recursive: true });
   for (const [name, src] of tools) {
     const p = join(dest, name);

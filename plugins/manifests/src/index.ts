@@ -1,12 +1,10 @@
 import { chmod, chown, cp, lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, resolve } from 'node:path';
-import { defineElement, DibError } from '@dib/core';
+import { defineElement, DibError, imagePath } from '@dib/core';
 import type { PhaseContext } from '@dib/core';
 import { dibArguments, dibEnvironment } from './lib.js';
-import { rootPath } from './root-path.js';
 
 export { formatDibEnvironment, dibEnvironment, dibArguments, bashDeclareQuote } from './lib.js';
-export { rootPath } from './root-path.js';
 
 export const DEFAULT_MANIFEST_IMAGE_DIR = '/etc/dib-manifests';
 
@@ -17,7 +15,7 @@ export function manifestImageDir(env: Readonly<Record<string, string>>): string 
 
 /** Host path of the manifest directory of the image being built. */
 export async function manifestDirPath(ctx: Pick<PhaseContext, 'targetRoot' | 'env'>): Promise<string> {
-  return rootPath(ctx.targetRoot, manifestImageDir(ctx.env));
+  return imagePath(ctx.targetRoot, manifestImageDir(ctx.env));
 }
 
 /** Where the manifests are copied next to the image: DIB_MANIFEST_SAVE_DIR, else `<output>.d/`. */

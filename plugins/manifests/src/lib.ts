@@ -2,7 +2,7 @@
  * The build settings DIB records: `DIB_ENV` (the `DIB_*` variables, as `export -p` prints
  * them) and `DIB_ARGS` (the arguments of the build).
  */
-import type { Build, Env } from '@dib/core';
+import { shellWord, type Build, type Env } from '@dib/core';
 
 /** Quote a value as bash's `export -p` / `declare -p` does: double quotes, `\ " $ \`` escaped. */
 export function bashDeclareQuote(value: string): string {
@@ -19,10 +19,6 @@ export function formatDibEnvironment(env: Readonly<Env>): string {
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
     .map((k) => `declare -x ${k}=${bashDeclareQuote(env[k]!)}`)
     .join('\n');
-}
-
-function shellWord(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /**

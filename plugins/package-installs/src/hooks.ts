@@ -1,28 +1,17 @@
 /**
- * The package-installs hooks other elements tap (webpack's getCompilationHooks pattern), and
- * the one call elements use to install packages: the OS family's element (dpkg for apt)
- * answers `installPackages`.
+ * package-installs' own hook (`preseedPackages`, webpack's getCompilationHooks pattern) and
+ * the calls elements use to install packages: requests go to the core's `installPackages`
+ * hook (`getPackageHooks(build)`), which the OS family's element answers (dpkg for apt).
  */
-import { AsyncSeriesBailHook, AsyncSeriesWaterfallHook } from 'tapable';
-import { DibError } from '@dib/core';
-import type { Build, PhaseContext } from '@dib/core';
+import { AsyncSeriesWaterfallHook } from 'tapable';
+import { createHooksRegistry, DibError, getPackageHooks } from '@dib/core';
+import type { Build, PackageRequest, PhaseContext } from '@dib/core';
 import { familyOf, mapPackages, readElementPkgMap } from '@dib/element-pkg-map';
 import type { PreseedContext, PreseedRequest } from './preseed.js';
 
-export type PackageAction = 'install' | 'uninstall' | 'upgrade';
-
-/** A request to the package manager: `upgrade` ignores `packages` (dist-upgrade). */
-export interface PackageRequest {
-  action: PackageAction;
-  packages: string[];
-}
+export type { PackageAction, PackageRequest } from '@dib/core';
 
 export interface PackageInstallsHooks {
-  /**
-   * Install, remove or upgrade packages in the target. The OS family's element taps this and
-   * returns `true` when it handled the request; no answer is an error.
-   */
-  installPackages: AsyncSeriesBailHook<[PhaseContext, PackageRequest], true | undefined>;
   /**
    * Packages the build will install anyway, which the OS bootstrap may put into the root it
    * caches (`preseedPackageList`). Each tap returns the list with its own requests appended,
@@ -32,20 +21,11 @@ export interface PackageInstallsHooks {
   preseedPackages: AsyncSeriesWaterfallHook<[PreseedRequest, PreseedContext]>;
 }
 
-const hooksOf = new WeakMap<Build, PackageInstallsHooks>();
-
-export function getPackageInstallsHooks(build: Build): PackageInstallsHooks {
-  let hooks = hooksOf.get(build);
-  if (!hooks) {
-    hooks = Object.freeze({
-      installPackages: new AsyncSeriesBailHook<[PhaseContext, PackageRequest], true | undefined>(['ctx', 'request']),
-      preseedPackages: new AsyncSeriesWaterfallHook<[PreseedRequest, PreseedContext]>(['packages', 'ctx']),
-    });
-    hooksOf.set(build, hooks);
-  }
-  return hooks;
-}
-
+export const getPackageInstallsHooks: (build: Build) => PackageInstallsHooks = createHooksRegistry('package-installs', () =>
+  Object.freeze({
+    preseedPackages: new AsyncSeriesWaterfallHook<[PreseedRequest, PreseedContext]>(['packages', 'ctx']),
+  }),
+);
 /** The element that installs packages for a distro, for error messages. */
 export function packageElementFor(distro: string | undefined): string {
   switch (distro && familyOf(distro)) {
@@ -68,7 +48,7 @@ export async function requestPackages(ctx: PhaseContext, request: PackageRequest
     ctx.log.info(`Not running install-packages ${request.action === 'uninstall' ? 'remove' : 'install'} with empty packages list`);
     return;
   }
-  const answered = await getPackageInstallsHooks(ctx.build).installPackages.promise(ctx, request);
+  const answered = await getPackageHooks(ctx.build).installPackages.promise(ctx, request);
   if (answered !== true) {
     const distro = ctx.env.DISTRO_NAME;
     throw new DibError('E_PACKAGE_INSTALLS', `no element installs packages${distro ? ` for ${distro}` : ''} (${request.action} ${request.packages.join(' ')})`.trim(), {

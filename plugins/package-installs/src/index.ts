@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defineElement, DibError } from '@dib/core';
+import { defineElement, DibError, getPackageHooks, stateKey } from '@dib/core';
 import type { HookName, PhaseContext } from '@dib/core';
 import { legacyPackageLists, squashBuild } from './collect.js';
 import { getPackageInstallsHooks, mapForElement, requestPackages } from './hooks.js';
@@ -20,7 +20,7 @@ export type { PreseedPackage, PreseedRequest, PreseedContext } from './preseed.j
 /** The squashed file inside the image. */
 export const SQUASHED_FILE = 'tmp/package-installs.json';
 /** `ctx.state` key holding the squashed requests after extra-data. */
-export const STATE_KEY = 'package-installs:squashed';
+export const SQUASHED = stateKey<Squashed>('package-installs:squashed');
 
 /** extra-data 99 `squash-package-install`: write `<target>/tmp/package-installs.json`. */
 export async function squashPackageInstall(ctx: PhaseContext): Promise<void> {
@@ -30,7 +30,7 @@ export async function squashPackageInstall(ctx: PhaseContext): Promise<void> {
   );
   await mkdir(join(ctx.targetRoot, 'tmp'), { recursive: true });
   await writeFile(join(ctx.targetRoot, SQUASHED_FILE), formatSquashed(squashed));
-  ctx.state.set(STATE_KEY, squashed);
+  ctx.state.set(SQUASHED, squashed);
 }
 
 async function readSquashed(ctx: PhaseContext): Promise<Squashed> {
@@ -39,7 +39,7 @@ async function readSquashed(ctx: PhaseContext): Promise<Squashed> {
   try {
     text = await readFile(file, 'utf8');
   } catch {
-    const s = ctx.state.get<Squashed>(STATE_KEY);
+    const s = ctx.state.get(SQUASHED);
     if (s) return s;
     throw new DibError('E_PACKAGE_INSTALLS', `package-installs: /${SQUASHED_FILE} is missing in the image`, {
       hint: 'it is written at extra-data by squash-package-install; something removed it',
@@ -121,5 +121,10 @@ export default defineElement({
     }
     build.hooks.install.tapPromise({ name: 'install-extra-packages', stage: 999 }, installExtraPackages);
     getPackageInstallsHooks(build).preseedPackages.tapPromise('package-installs', packageInstallsPreseed);
+    // `dib packages`: what the squash at extra-data will say, from the build's final environment
+    getPackageHooks(build).plannedPackages.tapPromise('package-installs', async () => {
+      const squashed = await squashBuild(build);
+      return { packages: squashed, text: formatSquashed(squashed) };
+    });
   },
 });

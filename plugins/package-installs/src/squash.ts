@@ -1,5 +1,5 @@
 /**
- * DIB's package-installs squash (reference §4.6), as a pure function: every element's
+ * DIB's package-installs squash (docs/dib-behaviour.md#package-installs), as a pure function: every element's
  * requests, filtered for this build, into the `/tmp/package-installs.json` structure.
  */
 import { DibError } from '@dib/core';
@@ -70,7 +70,7 @@ export function evaluateWhen(when: unknown, env: Readonly<Env>, where: string): 
     if (!m) {
       throw new DibError('E_PACKAGE_INSTALLS', `${where}: malformed when: ${JSON.stringify(s)}`, { hint: 'write `VAR=value` or `VAR!=value` (or a list of them)' });
     }
-    const [, name, , op, , value] = m as unknown as [string, string, string, string, string, string];
+    const [, name = '', , op = '', , value = ''] = m;
     const actual = env[name];
     if (actual === undefined) {
       throw new DibError('E_PACKAGE_INSTALLS', `${where}: when: the variable ${name} is not set`, {

@@ -1,5 +1,5 @@
 /**
- * `dib pkg-map`: DIB's pkg-map command (reference §4.3) with its flags and exit codes.
+ * `dib pkg-map`: DIB's pkg-map command (docs/dib-behaviour.md#pkg-map) with its flags and exit codes.
  *   0  every name mapped (or passed through with --missing-ok)
  *   1  no or both of --element/--pkg-map, no distro, unparsable map, or an unmapped name
  *   2  the map file does not exist (without --missing-ok)
@@ -79,7 +79,7 @@ function parseArgs(argv: readonly string[], env: Record<string, string | undefin
         i++;
       }
       if (value === undefined) return `argument ${flag}: expected one argument`;
-      (a as unknown as Record<string, unknown>)[key] = value;
+      Object.assign(a, { [key]: value });
     } else if (arg === '--missing-ok') a.missingOk = true;
     else if (arg === '--debug') a.debug = true;
     else if (arg === '-h' || arg === '--help') a.help = true;

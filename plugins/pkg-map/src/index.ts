@@ -1,8 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defineElement } from '@dib/core';
+import { defineElement, getPackageHooks } from '@dib/core';
 import type { PhaseContext } from '@dib/core';
-import { readElementPkgMapFile, validatePkgMap } from './lib.js';
+import { pkgMapMain } from './cli.js';
+import { mapPackages, readElementPkgMap, readElementPkgMapFile, validatePkgMap } from './lib.js';
 
 export { FAMILIES, familyOf, majorRelease, effectiveMap, mapPackages, parsePkgMap, validatePkgMap, readElementPkgMap, PKG_MAP_FILE } from './lib.js';
 export type { MapPackagesOptions, MapPackagesResult } from './lib.js';
@@ -42,5 +43,19 @@ export default defineElement({
   provides: [],
   apply(build) {
     build.hooks.extraData.tapPromise({ name: 'create-pkg-map-dir', stage: 10 }, createPkgMapDir);
+    // the core's package services: mapping for install-packages -m, and DIB's pkg-map command
+    const packages = getPackageHooks(build);
+    packages.mapPackages.tapPromise('pkg-map', async (ctx, req) => {
+      const el = ctx.elements.find((e) => e.name === req.element);
+      const map = el ? await readElementPkgMap(el) : undefined;
+      const distro = ctx.env.DISTRO_NAME ?? '';
+      return mapPackages({ map, distro, release: ctx.env.DIB_RELEASE, names: req.names, missingOk: req.missingOk, source: `element ${req.element}` }).packages;
+    });
+    packages.pkgMapTool.tapPromise('pkg-map', async (req) => {
+      let stdout = '';
+      let stderr = '';
+      const status = await pkgMapMain([...req.argv], { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) }, { env: { ...req.env } });
+      return { status, stdout, stderr };
+    });
   },
 });

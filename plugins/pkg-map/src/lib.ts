@@ -1,6 +1,6 @@
 /**
  * pkg-map as a library: DIB's overlay of `default` → `family` → `distro` → `release`
- * (reference §4.3), and reading an element's map (the `pkgMap` field or a `pkg-map` file).
+ * (docs/dib-behaviour.md#pkg-map), and reading an element's map (the `pkgMap` field or a `pkg-map` file).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-/** ubuntu-common + ubuntu-minimal environment, sources and kernel rules, as pure functions (reference §5.3). */
+/** ubuntu-common + ubuntu-minimal environment, sources and kernel rules, as pure functions (docs/dib-behaviour.md#debootstrap-debian-minimal-ubuntu-minimal). */
 import type { Env, PackageInstalls } from '@dib/core';
 import { normaliseArch } from '@dib/element-debootstrap';
 

@@ -1,5 +1,5 @@
 import { defineElement, type PhaseContext } from '@dib/core';
-import { addBootstrapPackages, aptInTarget, installAptKeyring, preinstallEnabled, setBootstrapSources, upgradeAndInstallBase, writeTargetFile } from '@dib/element-debootstrap';
+import { aptInTarget, getDebootstrapHooks, installAptKeyring, preinstallEnabled, upgradeAndInstallBase, writeTargetFile } from '@dib/element-debootstrap';
 import { UBUNTU_PACKAGES, ubuntuBasePackages, ubuntuEnvironment, ubuntuSourcesLines, ubuntuSourcesList } from './env.js';
 
 export * from './env.js';
@@ -26,8 +26,9 @@ export default defineElement({
   environment: ubuntuEnvironment,
   packages: UBUNTU_PACKAGES,
   apply(build) {
-    addBootstrapPackages(build, ubuntuBasePackages);
-    setBootstrapSources(build, ubuntuSourcesLines);
+    const bootstrap = getDebootstrapHooks(build);
+    bootstrap.include.tap('ubuntu-minimal', (pkgs, env) => [...pkgs, ...ubuntuBasePackages(env)]);
+    bootstrap.sources.tap('ubuntu-minimal', (_lines, env) => ubuntuSourcesLines(env));
     build.hooks.root.tapPromise({ name: 'ubuntu-minimal-baseinstall', stage: 75 }, baseinstall);
     build.hooks.install.tapPromise({ name: 'disable-ipv6-privacy', stage: 80 }, disableIpv6Privacy);
     build.hooks.postInstall.tapPromise({ name: 'autoremove', stage: 99 }, async (ctx) => {

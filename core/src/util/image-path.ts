@@ -5,6 +5,7 @@
  */
 import { lstat, readlink } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import { DibError } from '../errors.js';
 
 const MAX_LINKS = 40;
 
@@ -13,7 +14,7 @@ const MAX_LINKS = 40;
  * symlinks within the image. Missing components are kept as they are (the result may not
  * exist). With `followLast: false` the final component is not followed (for rename/unlink).
  */
-export async function rootPath(root: string, path: string, opts: { followLast?: boolean } = {}): Promise<string> {
+export async function imagePath(root: string, path: string, opts: { followLast?: boolean } = {}): Promise<string> {
   const followLast = opts.followLast ?? true;
   let todo = posix.normalize(`/${path}`).split('/').filter(Boolean);
   const done: string[] = [];
@@ -37,7 +38,7 @@ export async function rootPath(root: string, path: string, opts: { followLast?: 
       break;
     }
     if (st.isSymbolicLink() && (!last || followLast)) {
-      if (++links > MAX_LINKS) throw new Error(`too many levels of symbolic links below ${root} resolving ${path}`);
+      if (++links > MAX_LINKS) throw new DibError('E_INTERNAL', `too many levels of symbolic links below ${root} resolving ${path}`, { hint: 'a symlink loop in the image tree' });
       const target = await readlink(candidate);
       const parts = target.split('/').filter(Boolean);
       if (target.startsWith('/')) done.length = 0;

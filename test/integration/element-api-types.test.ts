@@ -1,0 +1,111 @@
+/**
+ * The element API as a third party sees it: the README's element example, and an element that
+ * taps with `installType`, owns a hook and answers a core-owned hook, compile with `tsc
+ * --strict` against @dib/core's published entry points only (its package.json `exports`),
+ * and misuse (an unknown tap option, a string state key) is a type error.
+ */
+import test from 'ava';
+import { execa } from 'execa';
+import fs from 'fs-extra';
+import path from 'node:path';
+import { REPO } from '../helpers/cli.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+const TSC = path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
+
+/** The first ```ts block of the README section `heading`. */
+function readmeBlock(heading: string): string {
+  const text = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
+  const section = text.slice(text.indexOf(`## ${heading}`));
+  const m = /```ts\n([\s\S]*?)```/.exec(section);
+  if (!m) throw new Error(`no ts block under ## ${heading}`);
+  return m[1]!;
+}
+
+/** A project outside the repository with @dib/core (and tapable, @types/node) installed by link. */
+async function project(files: Record<string, string>): Promise<string> {
+  const dir = await tmpDir('dib-api-types-');
+  const nm = path.join(dir, 'node_modules');
+  await fs.ensureDir(path.join(nm, '@dib'));
+  await fs.ensureDir(path.join(nm, '@types'));
+  await fs.symlink(path.join(REPO, 'core'), path.join(nm, '@dib', 'core'));
+  await fs.symlink(path.join(REPO, 'node_modules', 'tapable'), path.join(nm, 'tapable'));
+  await fs.symlink(path.join(REPO, 'node_modules', '@types', 'node'), path.join(nm, '@types', 'node'));
+  await fs.writeJson(path.join(dir, 'package.json'), { name: 'dib-element-example', version: '1.0.0', type: 'module' });
+  await fs.writeJson(path.join(dir, 'tsconfig.json'), {
+    compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, types: ['node'], skipLibCheck: false },
+    include: ['*.ts'],
+  });
+  for (const [name, text] of Object.entries(files)) await fs.writeFile(path.join(dir, name), text);
+  return dir;
+}
+
+async function tsc(dir: string) {
+  const r = await execa('node', [TSC, '-p', dir], { reject: false, all: true });
+  return { ok: r.exitCode === 0, out: String(r.all ?? '') };
+}
+
+const THIRD_PARTY = `
+import { AsyncSeriesWaterfallHook } from 'tapable';
+import { createHooksRegistry, defineElement, DibError, getPackageHooks, stateKey, type PhaseContext } from '@dib/core';
+import { createTestBuild } from '@dib/core/testing';
+
+export const getGreeterHooks = createHooksRegistry('greeter', () =>
+  Object.freeze({ greeting: new AsyncSeriesWaterfallHook<[string, PhaseContext]>(['greeting', 'ctx']) }),
+);
+export const GREETED = stateKey<{ who: string }>('greeter:greeted');
+
+export default defineElement({
+  name: 'greeter',
+  deps: ['package-installs'],
+  apply(build) {
+    build.hooks.install.tapPromise({ name: 'greet-from-source', stage: 20, installType: 'source' }, async (ctx) => {
+      const text = await getGreeterHooks(ctx.build).greeting.promise('hello', ctx);
+      ctx.state.set(GREETED, { who: text });
+    });
+    build.hooks.finalise.tap({ name: 'check', stage: 1 }, (ctx) => {
+      const g = ctx.state.get(GREETED);
+      if (!g) throw new DibError('E_TAP_FAILED', 'nobody was greeted', { hint: 'run the install phase' });
+    });
+    // answer a core-owned hook: a package manager for a distro of our own
+    getPackageHooks(build).installPackages.tapPromise('greeter-pm', async (ctx, req) => {
+      if (ctx.env.DISTRO_NAME !== 'greeterOS') return undefined;
+      await ctx.target.run('gpm', [req.action, ...req.packages]);
+      return true;
+    });
+  },
+});
+
+export async function selfTest(): Promise<string[]> {
+  const t = await createTestBuild({ elements: [], expand: false });
+  const names = t.taps().map((x) => x.name);
+  await t.dispose();
+  return names;
+}
+`;
+
+test("the README's element example, and an element with installType taps, its own hook, a typed state key and a core hook, compile", async (t) => {
+  const dir = await project({ 'readme.ts': readmeBlock('Writing an element'), 'greeter.ts': THIRD_PARTY });
+  const r = await tsc(dir);
+  t.true(r.ok, r.out);
+});
+
+test('misuse is a type error: an unknown tap option, a string state key, a private import', async (t) => {
+  const bad = `
+import { defineElement, type StateKey } from '@dib/core';
+import { createPhaseHooks } from '@dib/core/internal/pipeline/hooks.js';
+export default defineElement({
+  name: 'bad',
+  apply(build) {
+    build.hooks.install.tapPromise({ name: 'x', installTyp: 'source' }, async () => {});
+    build.state.set('bad:key', 1);
+  },
+});
+export const k: StateKey<number> | typeof createPhaseHooks = { name: 'k' };
+`;
+  const dir = await project({ 'index.ts': bad });
+  const r = await tsc(dir);
+  t.false(r.ok);
+  t.regex(r.out, /installTyp/);
+  t.regex(r.out, /'string' is not assignable to parameter of type 'StateKey/);
+});
