@@ -155,7 +155,7 @@ export async function runCommand(
   } as never) as unknown as ChildLike;
 
   // stop: SIGTERM to the main process (through dib-init), SIGKILL of the namespace after the grace
-  let stopping = false;
+  let killAt = Infinity;
   let killTimer: NodeJS.Timeout | undefined;
   const killAll = () => {
     if (contained) for (const p of childPids(child.pid ?? -1)) signalProcess(p, 'SIGKILL');
@@ -164,13 +164,17 @@ export async function runCommand(
   const entry: Running = {
     display,
     stop(graceMs) {
-      if (stopping) return;
-      stopping = true;
+      // a later, shorter stop (a second signal) brings the SIGKILL forward
+      if (Date.now() + graceMs >= killAt) return;
+      const first = killAt === Infinity;
+      killAt = Date.now() + graceMs;
+      clearTimeout(killTimer);
+      killTimer = setTimeout(killAll, graceMs);
+      if (!first) return;
       const init = contained ? childPids(child.pid ?? -1)[0] : undefined;
       if (contained && init === undefined) killAll();
       else if (init !== undefined) signalProcess(init, 'SIGTERM');
       else child.kill('SIGTERM');
-      killTimer = setTimeout(killAll, graceMs);
     },
     done: child,
   };

@@ -13,9 +13,9 @@
  *    fails the build like a failing tap (E_UNCAUGHT), with its cleanup: no raw stack trace.
  */
 import os from 'node:os';
-import { DibError, toDibError } from '../errors.js';
+import { DibError } from '../errors.js';
 import { stopRunningCommands } from '../chroot/run.js';
-import { pendingWork, raceAbort } from '../util/pending.js';
+import { pendingWork, raceAbort, stalledError } from '../util/pending.js';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
@@ -45,9 +45,9 @@ export class ProcessGuard {
     return first ? 128 + os.constants.signals[first.sig] : undefined;
   }
 
-  /** `p`, raced against the guard's signal and registered as pending under `what`. */
-  race<T>(what: string, p: Promise<T>): Promise<T> {
-    return raceAbort(what, p, this.signal);
+  /** `p`, raced against the guard's signal and registered as pending under `label`. */
+  race<T>(label: string, p: Promise<T>): Promise<T> {
+    return raceAbort({ label }, p, this.signal);
   }
 
   install(): this {
@@ -92,30 +92,32 @@ export class ProcessGuard {
 
   private onDrain(): void {
     if (this.finished) return;
+    const work = pendingWork().at(-1) ?? { label: 'the build' };
     if (!this.stalled) {
       this.stalled = true;
-      const what = pendingWork().at(-1) ?? 'the build';
       // the races reject with the tap's own E_STALLED; that schedules the cleanup and the report
-      this.controller.abort(new DibError('E_STALLED', `${what} never finished`));
+      this.controller.abort(new DibError('E_STALLED', `${work.label} never finished`));
       return;
     }
     // the abort did not get anything moving: say so and leave
-    process.stderr.write(`dib: error [E_STALLED] ${pendingWork().at(-1) ?? 'the build'}: its promise never settled, and nothing else was left to run\n`);
+    process.stderr.write(`dib: error ${stalledError(work).toLine()}\n`);
     process.exit(1);
   }
 
   private onUncaught(e: unknown, kind: string): void {
-    const where = pendingWork().at(-1);
+    const work = pendingWork().at(-1);
     const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    const err = new DibError('E_UNCAUGHT', `${where ? `${where}: ` : ''}${kind} in element code: ${msg}`, {
-      hint: where ? `fix the element named above (set DIB_DEBUG_TRACE=1 for the stack trace)` : 'set DIB_DEBUG_TRACE=1 for the stack trace',
+    // said about what was running when it happened: the tap (as error fields), or the step
+    const err = new DibError('E_UNCAUGHT', `${work && !work.where ? `${work.label}: ` : ''}${kind} in element code: ${msg}`, {
+      hint: work?.where ? `fix the element '${work.where.element}' (set DIB_DEBUG_TRACE=1 for the stack trace)` : 'set DIB_DEBUG_TRACE=1 for the stack trace',
       cause: e,
+      ...work?.where,
     });
     if (!this.controller.signal.aborted) {
       this.controller.abort(err);
       return;
     }
     // already stopping: this one cannot change the outcome, but is not hidden
-    this.say(`dib: warning: ${toDibError(err).message}`);
+    this.say(`dib: warning: ${err.toLine()}`);
   }
 }

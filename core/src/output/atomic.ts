@@ -66,14 +66,14 @@ export function beginAtomic(dest: string): AtomicWrite {
       await rename(tmp, dest);
       settled = true;
       untrack();
-      await releaseStagingDir(dirname(dest));
+      releaseStagingDir(dirname(dest));
     },
     async discard() {
       if (settled) return;
       settled = true;
       await rm(tmp, { force: true, recursive: true });
       untrack();
-      await releaseStagingDir(dirname(dest));
+      releaseStagingDir(dirname(dest));
     },
   };
 }

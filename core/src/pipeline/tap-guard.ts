@@ -18,24 +18,29 @@ export interface TapGuard {
 
 /** `p`, or a rejection as soon as the build is aborted or the tap times out. */
 export async function guardTap<T>(p: Promise<T>, info: TapInfo, guard: TapGuard | undefined): Promise<T> {
-  const where = `${info.phase} phase, element ${info.element}, tap ${info.name}`;
-  const hint = `fix the element '${info.element}': the tap must resolve or reject (a missing await, a callback never called?)`;
+  const where = { phase: info.phase, element: info.element, tap: info.name };
+  const work = {
+    label: `${info.phase} phase, element ${info.element}, tap ${info.name}`,
+    where,
+    hint: `fix the element '${info.element}': the tap must resolve or reject (a missing await, a callback never called?)`,
+  };
   const seconds = guard?.timeoutSeconds;
-  if (!seconds) return raceAbort(where, p, guard?.signal, hint);
+  if (!seconds) return raceAbort(work, p, guard?.signal);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () =>
         reject(
-          new DibError('E_TAP_TIMEOUT', `${where}: did not finish within ${seconds} s (tapTimeout)`, {
+          new DibError('E_TAP_TIMEOUT', `did not finish within ${seconds} s (tapTimeout)`, {
             hint: `see its last log lines above; raise tapTimeout in the config if '${info.name}' is legitimately slow`,
+            ...where,
           }),
         ),
       seconds * 1000,
     );
   });
   try {
-    return await raceAbort(where, Promise.race([p, timeout]), guard?.signal, hint);
+    return await raceAbort(work, Promise.race([p, timeout]), guard?.signal);
   } finally {
     clearTimeout(timer);
   }

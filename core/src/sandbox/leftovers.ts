@@ -38,7 +38,20 @@ export function claimDir(dir: string): FileLock {
   return lock;
 }
 
-const staging = new Map<string, string>();
+const staging = new Map<string, { dir: string; lock: FileLock }>();
+let exitHook = false;
+
+/** Whatever is still staged when the process exits was not committed: it is not an output. */
+function removeStagingAtExit(): void {
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const { dir, lock } of staging.values()) {
+      fs.removeSync(dir);
+      lock.release();
+    }
+  });
+}
 
 /**
  * This process's staging directory in `outDir` (made, marked and locked on first use): outputs
@@ -46,27 +59,25 @@ const staging = new Map<string, string>();
  */
 export function stagingDir(outDir: string): string {
   const key = path.resolve(outDir);
-  let dir = staging.get(key);
-  if (dir && fs.existsSync(dir)) return dir;
-  dir = mkdtempSync(path.join(key, STAGING_PREFIX));
-  const lock = claimDir(dir);
-  staging.set(key, dir);
-  process.once('exit', () => {
-    // whatever is still staged was not committed: it is not an output
-    fs.removeSync(dir!);
-    lock.release();
-  });
+  const known = staging.get(key);
+  if (known && fs.existsSync(known.dir)) return known.dir;
+  const dir = mkdtempSync(path.join(key, STAGING_PREFIX));
+  staging.set(key, { dir, lock: claimDir(dir) });
+  removeStagingAtExit();
   return dir;
 }
 
 /** Remove this process's staging directory in `outDir` when it holds nothing any more. */
-export async function releaseStagingDir(outDir: string): Promise<void> {
-  const dir = staging.get(path.resolve(outDir));
-  if (!dir) return;
-  const left = (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => n !== OWNER_MARKER);
+export function releaseStagingDir(outDir: string): void {
+  // synchronous: no other write can start in the directory between the look and the removal
+  const key = path.resolve(outDir);
+  const known = staging.get(key);
+  if (!known) return;
+  const left = (fs.existsSync(known.dir) ? fs.readdirSync(known.dir) : []).filter((n) => n !== OWNER_MARKER);
   if (left.length) return;
-  staging.delete(path.resolve(outDir));
-  await fs.remove(dir);
+  staging.delete(key);
+  fs.removeSync(known.dir);
+  known.lock.release();
 }
 
 export interface SweepResult {
