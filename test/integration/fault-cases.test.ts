@@ -57,6 +57,10 @@ root('a config exporting a promise that never settles: E_STALLED naming the conf
   t.is(r.exitCode, 1, r.all);
   t.regex(r.stderr, /\[E_STALLED\] loading the config \(searched in .*\): its promise never settled/);
   t.deepEqual(await fs.readdir(work), []);
+  // the other commands do not exit 0 on it either
+  const plan = await dib(['plan'], { cwd: dir });
+  t.is(plan.exitCode, 1, plan.all);
+  t.regex(plan.stderr, /\[E_STALLED\] dib plan: a promise never settled/);
 });
 
 root('an exception thrown from a timer in element code: E_UNCAUGHT naming the running tap, cleanup, no stack trace', async (t) => {
