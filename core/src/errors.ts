@@ -36,6 +36,16 @@ export type ErrorCode =
   | 'E_TAP_TIMEOUT'
   | 'E_STALLED'
   | 'E_UNCAUGHT'
+  | 'E_OUTPUT_DIR'
+  | 'E_WORK_DIR'
+  | 'E_CACHE_DIR'
+  | 'E_IMAGE_SIZE'
+  | 'E_PARTITIONS_TOO_BIG'
+  | 'E_ARCH_UNSUPPORTED'
+  | 'E_RELEASE_NOT_FOUND'
+  | 'E_DIFF_INPUT'
+  | 'E_NOT_REPRODUCIBLE'
+  | 'E_SBOM'
   | 'E_INTERNAL';
 
 /** Exit status used by the CLI for each class of error. */
@@ -121,8 +131,11 @@ export class DibError extends Error {
   }
 }
 
+/** What the pre-flight finds before any work: the build as asked cannot run (exit 2, like usage). */
+const PREFLIGHT_CODES: ReadonlySet<ErrorCode> = new Set(['E_OUTPUT_DIR', 'E_WORK_DIR', 'E_CACHE_DIR', 'E_IMAGE_SIZE', 'E_PARTITIONS_TOO_BIG', 'E_ARCH_UNSUPPORTED', 'E_RELEASE_NOT_FOUND']);
+
 function defaultExitCode(code: ErrorCode): number {
-  if (code.startsWith('E_CONFIG') || code === 'E_USAGE') return EXIT_USAGE;
+  if (code.startsWith('E_CONFIG') || code === 'E_USAGE' || code === 'E_DIFF_INPUT' || PREFLIGHT_CODES.has(code)) return EXIT_USAGE;
   if (code === 'E_INTERRUPTED') return EXIT_INTERRUPTED;
   return EXIT_FAILURE;
 }

@@ -29,6 +29,7 @@ export type {
   TapInfo,
   TapOptions,
 } from './contract/build.js';
+export type { CacheEntryManifest, TreeStore, TreeStoreOptions } from './vocabulary.js';
 export { DibError, isDibError, toDibError } from './errors.js';
 export type { ErrorCode, ErrorContext } from './errors.js';
 export { createHooksRegistry } from './contract/hooks-registry.js';
@@ -36,18 +37,23 @@ export { stateKey } from './contract/state-key.js';
 export { getDiskHooks } from './contract/disk-hooks.js';
 export type { DiskHooks, BiosBootRequest } from './contract/disk-hooks.js';
 export { getPackageHooks } from './contract/package-hooks.js';
+export { getImageHooks } from './contract/image-hooks.js';
+export type { ImageHooks, InventoryRequest } from './contract/image-hooks.js';
+export { packageUrl, parseOsRelease, distroQualifier } from './sbom/index.js';
+export type { ImageInventory, InventoryPackage, LicenseRef, OsRelease, PackageUrlParts } from './sbom/index.js';
 export type { PackageHooks, PackageAction, PackageRequest, MapRequest, PkgMapToolRequest, PkgMapToolResult, PlannedPackages, PlannedPackagesAnswer } from './contract/package-hooks.js';
 export { createHostRunner, createChrootRunner, commandLine } from './chroot/run.js';
 export { bindMount, unmount } from './chroot/mounts.js';
 export { silentLogger } from './log/logger.js';
-export { writeOutputs, requiredHostTools } from './output/index.js';
+export { writeOutputs, requiredHostTools, stageOutput, isDibTempOutput, sweepStaleOutputs } from './output/index.js';
 export type { OutputFile, WriteOutputsOptions } from './output/index.js';
 export { bootImage } from './boot/index.js';
 export type { BootOptions, BootResult } from './boot/index.js';
 export { planLayout } from './disk/index.js';
 export type { DiskLayout, BiosBootFiles } from './disk/index.js';
 export { blockDeviceSource, planBuildLayout } from './pipeline/finish.js';
-export { archFamily } from './util/arch.js';
+export { archFamily, normaliseArch } from './util/arch.js';
+export { isSecretName, redactEnv, secretMasker, REDACTED } from './util/secrets.js';
 export { shellQuote, shellWord } from './util/shell.js';
 export { formatBytes } from './util/bytes.js';
 export { imagePath } from './util/image-path.js';

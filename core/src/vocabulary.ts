@@ -80,16 +80,81 @@ export interface StateStore {
   has(key: StateKey<unknown>): boolean;
 }
 
+/** The manifest beside every cache entry: what the data is, its checksum, what made it. */
+export interface CacheEntryManifest {
+  format: number;
+  /** entry kind: the directory below the cache root (`roots`, `checkpoints`, …) */
+  kind: string;
+  key: string;
+  /** the data file's name, beside the manifest */
+  file: string;
+  bytes: number;
+  sha256: string;
+  /** ISO time the entry was made */
+  created: string;
+  /** what the key was computed from (shown by tools, compared to explain a miss) */
+  inputs: unknown;
+  /** anything else its owner keeps with it (compression, timings, the image it came from) */
+  meta?: Record<string, unknown>;
+}
+
+export interface TreeStoreOptions {
+  /** runs tar (the build's host runner: logged, aborted with the build) */
+  host: CommandRunner;
+  /** what the key was computed from, recorded in the manifest */
+  inputs: unknown;
+  /** tar --exclude patterns relative to the tree (`./tmp/*`) */
+  excludes?: readonly string[];
+  meta?: Record<string, unknown>;
+}
+
+/**
+ * Directory trees stored in the cache under a key, verified (size and sha256) before every
+ * restore; a corrupt entry is evicted with a warning and is a miss. Writes that fail (the cache
+ * full or read-only) are warnings, never build failures, and leave no partial file.
+ */
+export interface TreeStore {
+  readonly kind: string;
+  /** the stored entry's manifest, unverified (undefined: none) */
+  manifest(key: string): Promise<CacheEntryManifest | undefined>;
+  /** unpack the verified tree into `dir`; undefined on a miss (or a corrupt entry, evicted) */
+  restore(key: string, dir: string, opts: { host: CommandRunner }): Promise<{ manifest: CacheEntryManifest; seconds: number } | undefined>;
+  /** store `dir` under `key`; undefined when it could not be stored (a warning says why) */
+  store(key: string, dir: string, opts: TreeStoreOptions): Promise<CacheEntryManifest | undefined>;
+  /**
+   * Restore `key` into `dir`, or else run `make()` to fill `dir` and store it; concurrent
+   * builds with one key make it once. `usable` may refuse an intact entry (too old).
+   */
+  restoreOrMake(
+    key: string,
+    dir: string,
+    make: () => Promise<void>,
+    opts: TreeStoreOptions & { usable?: (m: CacheEntryManifest) => boolean; onHit?: (hit: { manifest: CacheEntryManifest; seconds: number }) => void },
+  ): Promise<{ hit: boolean; manifest?: CacheEntryManifest; evicted?: string }>;
+}
+
 /** dib's cache directory. */
 export interface Cache {
   /** the cache root (`~/.cache/dib`) */
   readonly dir: string;
   /** absolute path below the cache root, created as a directory when `mkdir` */
   path(...parts: string[]): string;
-  /** run `fn` holding an exclusive lock named `name` (shared between concurrent builds) */
-  withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Run `fn` holding a lock named `name`, shared between concurrent builds, processes and
+   * containers using this cache (flock(2): released by the kernel if the holder dies). Waits
+   * end with the build's abort signal. `shared: true` takes a reader lock.
+   */
+  withLock<T>(name: string, fn: () => Promise<T>, opts?: { shared?: boolean; timeoutMs?: number }): Promise<T>;
+  /** the lock file behind `withLock(name)`, for tools that take it themselves (`flock FILE …`) */
+  lockFile(name: string): string;
   /** true when the build may not download (`--offline`) */
   readonly offline: boolean;
+  /** false when the cache dir is read-only or full: nothing is stored, the build goes on */
+  readonly writable: boolean;
+  /** say that the cache turned out not to be writable (a write hit ENOSPC or EROFS) */
+  markUnwritable(reason: string): void;
+  /** verified directory trees of one kind (`roots`: bootstrapped roots) */
+  trees(kind: string): TreeStore;
 }
 
 /** Work-dir paths of a build, as DIB names them. */

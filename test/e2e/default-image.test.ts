@@ -1,29 +1,47 @@
 /**
- * End to end: build the repository's default image (dib.config.ts: vm + block-device-efi +
- * debian-minimal), check inside the disk without mounting it, and boot it in QEMU under UEFI
- * and under BIOS to the login prompt.
+ * End to end, as a user gets dib: the workspace packages published to a local registry
+ * (verdaccio on 127.0.0.1), a fresh project with `npm i -D dib` and the repository's default
+ * config (dib.config.ts: vm + block-device-efi + debian-minimal), `npx dib build` there; then
+ * the disk is checked without mounting it and booted in QEMU under UEFI and under BIOS to the
+ * login prompt. (test/integration/npm-registry.test.ts covers the registry paths in detail.)
  */
 import test from 'ava';
 import { execa } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
-import { REPO, dib } from '../helpers/cli.js';
+import { REPO } from '../helpers/cli.js';
 import { mountsUnder } from '../helpers/mounts.js';
+import { cleanEnv, packWorkspaces, run, startRegistry } from '../helpers/registry.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const dirP = tmpDir('dib-e2e-');
-let built: Promise<{ dir: string; base: string }> | undefined;
+let built: Promise<{ dir: string; base: string; project: string }> | undefined;
 
 function buildOnce() {
   built ??= (async () => {
     const dir = await dirP;
+    const project = path.join(dir, 'project');
+    const reg = await startRegistry();
+    try {
+      for (const p of await packWorkspaces(REPO, path.join(dir, 'tarballs'), reg.env)) {
+        const pub = await run('npm', ['publish', p.file], { cwd: dir, env: reg.env });
+        if (pub.exitCode !== 0) throw new Error(`npm publish ${p.name} failed:\n${pub.all}`);
+      }
+      await fs.ensureDir(project);
+      const install = await run('npm', ['i', '-D', 'dib'], { cwd: project, env: reg.env });
+      if (install.exitCode !== 0) throw new Error(`npm i -D dib failed:\n${install.all}`);
+    } finally {
+      await reg.stop();
+    }
+    await fs.copy(path.join(REPO, 'dib.config.ts'), path.join(project, 'dib.config.ts'));
     const base = path.join(dir, 'debian');
-    const r = await dib(['build', '--config', path.join(REPO, 'dib.config.ts'), '-o', base, '-t', 'qcow2,tar', '--checksum', '--work-dir', path.join(dir, 'work')], {
-      cwd: dir,
+    const r = await run('npx', ['dib', 'build', '-o', base, '-t', 'qcow2,tar', '--checksum', '--work-dir', path.join(dir, 'work')], {
+      cwd: project,
+      env: cleanEnv(),
       timeout: 30 * 60 * 1000,
     });
     if (r.exitCode !== 0) throw new Error(`build failed (${r.exitCode}):\n${r.all.split('\n').slice(-60).join('\n')}`);
-    return { dir, base };
+    return { dir, base, project };
   })();
   return built;
 }
@@ -75,6 +93,10 @@ test.serial('the default image builds, and its disk holds what DIB would put the
   ]) {
     t.false(list.has(diversion), `${diversion} must not ship`);
   }
+  // no host data: the build host's resolv.conf and hostname (mmdebstrap copies them) do not ship
+  const hostResolv = await fs.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+  if (list.has('./etc/resolv.conf')) t.not(await tarFile(tar, './etc/resolv.conf').catch(() => ''), hostResolv.trimEnd(), "the image's resolv.conf is not the build host's");
+  t.is((await tarFile(tar, './etc/hostname')).trim(), 'debian');
   t.true(list.has('./boot/efi/EFI/BOOT/BOOTX64.EFI'));
   t.true(list.has('./etc/systemd/system/systemd-networkd-wait-online.service.d/10-dib-any.conf'));
   const ssd = await tarFile(tar, './usr/sbin/start-stop-daemon').catch(() => tarFile(tar, './sbin/start-stop-daemon'));
@@ -82,13 +104,17 @@ test.serial('the default image builds, and its disk holds what DIB would put the
   // the manifests and the build report next to the image
   t.true(await fs.pathExists(`${base}.d/dib-manifests/dib-manifest-dpkg-debian`));
   const report = await fs.readJson(`${base}.d/build-report.json`);
+  // <name>.d holds the build's environment: its owner's only
+  t.is((await fs.stat(`${base}.d`)).mode & 0o777, 0o700);
+  t.is((await fs.stat(`${base}.d/build-report.json`)).mode & 0o777, 0o600);
+  t.is((await fs.stat(`${base}.d/dib-manifests/dib_environment`)).mode & 0o777, 0o600);
   t.true(report.outputs.some((o: { format: string }) => o.format === 'qcow2'));
 });
 
 for (const firmware of ['uefi', 'bios'] as const) {
   test.serial(`the default image boots to a login prompt under ${firmware}`, async (t) => {
-    const { base } = await buildOnce();
-    const r = await dib(['boot', `${base}.qcow2`, '--firmware', firmware, '--timeout', '420', '--quiet'], { timeout: 10 * 60 * 1000 });
+    const { base, project } = await buildOnce();
+    const r = await run('npx', ['dib', 'boot', `${base}.qcow2`, '--firmware', firmware, '--timeout', '420', '--quiet'], { cwd: project, env: cleanEnv(), timeout: 10 * 60 * 1000 });
     t.is(r.exitCode, 0, r.all.split('\n').slice(-40).join('\n'));
     t.regex(r.all, /login prompt reached after [\d.]+ s/);
     t.log(r.all.split('\n').filter((l) => l.includes('login prompt')).join('\n'));

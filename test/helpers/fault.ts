@@ -8,6 +8,7 @@ import { execa, type ResultPromise } from 'execa';
 import fs from 'fs-extra';
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { isDibTempOutput } from '@dib/core';
 import { CLI } from './cli.js';
 import { mountsUnder } from './mounts.js';
 
@@ -120,7 +121,7 @@ export async function leftovers(dir: string, workDir: string, marker: string): P
   if (mounts.length) leaks.push(`mounts: ${mounts.join(', ')}`);
   const work = await fs.readdir(workDir).catch(() => [] as string[]);
   if (work.length) leaks.push(`work dir: ${work.join(', ')}`);
-  const partial = (await fs.readdir(dir)).filter((n) => n.startsWith('.dib-tmp-') || n.includes('.dib-tmp-'));
+  const partial = (await fs.readdir(dir)).filter((n) => isDibTempOutput(n));
   if (partial.length) leaks.push(`partial outputs: ${partial.join(', ')}`);
   return leaks;
 }

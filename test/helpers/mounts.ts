@@ -1,5 +1,5 @@
 import fs from 'fs-extra';
-import { mountsBelow, parseMountinfo } from '@dib/core/internal/chroot/mounts.js';
+import { mountsBelow, parseMountinfo } from '#core/chroot/mounts.js';
 
 /** Mount points at or below `dir` in this process's mount table (the host's, for a test). */
 export async function mountsUnder(dir: string): Promise<string[]> {

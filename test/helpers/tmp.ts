@@ -33,10 +33,11 @@ export async function fakeElementPackage(
   nodeModules: string,
   pkg: string,
   def: { name: string; deps?: string[]; provides?: string[]; contract?: number },
+  meta: { version?: string; keywords?: string[] } = {},
 ): Promise<string> {
   const dir = path.join(nodeModules, pkg);
   await writeTree(dir, {
-    'package.json': JSON.stringify({ name: pkg, version: '1.0.0', type: 'module', main: 'index.js', keywords: ['dib-element'] }),
+    'package.json': JSON.stringify({ name: pkg, version: meta.version ?? '1.0.0', type: 'module', main: 'index.js', keywords: meta.keywords ?? ['dib-element'] }),
     'index.js': `export default ${JSON.stringify({ contract: 1, ...def })};\n`,
   });
   return dir;

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '@dib/core';
 import type { DibError } from '@dib/core';
-import { bootImage } from '@dib/core/internal/boot/index.js';
+import { bootImage } from '#core/boot/index.js';
 
 
 /** QEMU processes that are children of this worker. */

@@ -111,7 +111,7 @@ test('not root → E_NOT_ROOT; bad element → did you mean; bad option → usag
   const dir = await tmpDir();
   const bad = await dib(['build', '-t', 'tar', 'busybox-rot'], { cwd: dir });
   t.is(bad.exitCode, 1);
-  t.regex(bad.stderr, /Element 'busybox-rot' not found \(did you mean 'busybox-root'\?\)/);
+  t.regex(bad.stderr, /Element 'busybox-rot' \(named on the command line\) not found \(did you mean 'busybox-root'\?\)/);
   const opt = await dib(['build', '--chcksum', 'busybox-root'], { cwd: dir });
   t.is(opt.exitCode, 2);
   t.regex(opt.stderr, /unknown option --chcksum \(did you mean '--checksum'\?\)/);

@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { createChrootRunner, createHostRunner, isDibError, type Logger } from '@dib/core';
-import { STOP_GRACE_MS, containment, runningCommands, stopRunningCommands } from '@dib/core/internal/chroot/run.js';
+import { STOP_GRACE_MS, containment, runningCommands, stopRunningCommands } from '#core/chroot/run.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 // serial: the running-commands registry is per process

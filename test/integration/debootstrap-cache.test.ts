@@ -5,11 +5,11 @@
  */
 import test from 'ava';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, truncate } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createHostRunner, isDibError, type Logger } from '@dib/core';
-import { DirCache } from '@dib/core/internal/cache/cache.js';
+import { DirCache } from '#core/cache/cache.js';
 import { bootstrapRoot } from '@dib/element-debootstrap';
 
 const isRoot = process.getuid?.() === 0;
@@ -64,6 +64,13 @@ root('bookworm minbase: cold bootstrap, warm from the cached root, offline miss'
   const dpkg = await host.run('chroot', [path.join(work, 'cold'), 'dpkg-query', '-W', '-f=${Status}', 'dpkg'], { quiet: true });
   t.is(dpkg.stdout.trim(), 'install ok installed');
   t.false(existsSync(path.join(work, 'cold/etc/apt/sources.list')));
+  // mmdebstrap copied the build host's resolv.conf and hostname: neither is the root's
+  t.false(existsSync(path.join(work, 'cold/etc/resolv.conf')));
+  t.false(existsSync(path.join(work, 'cold/etc/hostname')));
+  const members = (await host.run('tar', ['-tf', cold.tarball!, '--use-compress-program=zstd -dq'], { quiet: true })).stdout.split('\n');
+  t.true(members.includes('./etc/os-release'));
+  t.false(members.includes('./etc/resolv.conf'), 'the cached root holds no resolv.conf of the build host');
+  t.false(members.includes('./etc/hostname'));
   const tarStat = await stat(cold.tarball!);
 
   const t1 = performance.now();
@@ -85,6 +92,14 @@ root('bookworm minbase: cold bootstrap, warm from the cached root, offline miss'
   t.true(isDibError(err));
   t.is((err as { code?: string }).code, 'E_OFFLINE_CACHE_MISS');
   t.true(err!.message.includes(cold.key));
+
+  // a truncated cached root is never unpacked: evicted with a warning, then (offline) a miss
+  await truncate(cold.tarball!, 4096);
+  lines.length = 0;
+  const err2 = await t.throwsAsync(bootstrapRoot({ targetRoot: path.join(work, 'truncated'), env, host, cache: new DirCache(cacheDir, true, log), log }));
+  t.is((err2 as { code?: string }).code, 'E_OFFLINE_CACHE_MISS');
+  t.truthy(lines.find((l) => /^W: cache entry roots\/debian-bookworm-amd64-[0-9a-f]{16} is corrupt: .* has 4096 bytes, the manifest says \d+ \(truncated or overwritten\); removed, it will be made again$/.test(l)), lines.join('\n'));
+  t.false(existsSync(cold.tarball!));
 
   t.log(`cold bootstrap ${coldS.toFixed(1)}s (tool ${cold.timings.bootstrap}s, pack ${cold.timings.pack}s); warm ${warmS.toFixed(1)}s (extract ${warm.timings.extract}s); tarball ${(tarStat.size / 1048576).toFixed(1)} MiB`);
 });

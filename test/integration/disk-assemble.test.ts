@@ -7,9 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHostRunner, silentLogger, DibError } from '@dib/core';
-import { planLayout, computeGeometry, measureTree, assembleImage, type DiskLayout, type BiosBootFiles } from '@dib/core/internal/disk/index.js';
+import { planLayout, computeGeometry, measureTree, assembleImage, type DiskLayout, type BiosBootFiles } from '#core/disk/index.js';
 import { MBR_LAYOUT } from '@dib/element-block-device-mbr';
 import { tmpDir } from '../helpers/tmp.js';
+import { SMALL_EFI } from '../helpers/layouts.js';
 
 const MiB = 1024 ** 2;
 const isRoot = process.getuid?.() === 0;
@@ -26,21 +27,6 @@ const maybe = ready ? test.serial : test.skip;
 const run = createHostRunner({ log: silentLogger });
 const sh = (file: string, args: string[]) => execFileSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MTOOLS_SKIP_CHECK: '1', LC_ALL: 'C' } });
 
-const SMALL_EFI = [
-  { local_loop: { name: 'image0' } },
-  {
-    partitioning: {
-      base: 'image0',
-      label: 'gpt',
-      partitions: [
-        { name: 'ESP', type: 'EF00', size: '16MiB', mkfs: { type: 'vfat', mount: { mount_point: '/boot/efi', fstab: { options: 'defaults', 'fsck-passno': 2 } } } },
-        { name: 'BSP', type: 'EF02', size: '1MiB' },
-        { name: 'root', type: '8300', size: '100%', mkfs: { type: 'ext4', mount: { mount_point: '/', fstab: { options: 'defaults', 'fsck-passno': 1 } } } },
-        { name: 'swap', type: '8200', size: '8MiB', mkfs: { type: 'swap', mount: { mount_point: 'none', fstab: {} } } },
-      ],
-    },
-  },
-];
 
 function makeTree(root: string): void {
   mkdirSync(join(root, 'etc'), { recursive: true });

@@ -93,7 +93,7 @@ test("the README's element example, and an element with installType taps, its ow
 test('misuse is a type error: an unknown tap option, a string state key, a private import', async (t) => {
   const bad = `
 import { defineElement, type StateKey } from '@dib/core';
-import { createPhaseHooks } from '@dib/core/internal/pipeline/hooks.js';
+import { createPhaseHooks } from '#core/pipeline/hooks.js';
 export default defineElement({
   name: 'bad',
   apply(build) {
@@ -108,4 +108,6 @@ export const k: StateKey<number> | typeof createPhaseHooks = { name: 'k' };
   t.false(r.ok);
   t.regex(r.out, /installTyp/);
   t.regex(r.out, /'string' is not assignable to parameter of type 'StateKey/);
+  // internals are not part of the published package
+  t.regex(r.out, /Cannot find module '@dib\/core\/internal\/pipeline\/hooks\.js'/);
 });

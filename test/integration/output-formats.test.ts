@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHostRunner, isDibError, silentLogger } from '@dib/core';
 import type { DibError } from '@dib/core';
-import { writeOutputs } from '@dib/core/internal/output/index.js';
+import { writeOutputs } from '#core/output/index.js';
 
 const log = silentLogger;
 const run = createHostRunner({ log });

@@ -22,6 +22,8 @@ test('dib new-element: a publishable package whose tap runs in its own test and 
   t.is(pkg.type, 'module');
   t.true(pkg.keywords.includes('dib-element'));
   t.is(pkg.peerDependencies['@dib/core'], '^0.1.0');
+  t.is(pkg.devDependencies.dib, '^0.1.0');
+  t.is(pkg.publishConfig, undefined);
   t.truthy(pkg.scripts.build);
   t.truthy(pkg.scripts.test);
   t.regex(await fs.readFile(path.join(el, 'src', 'index.ts'), 'utf8'), /defineElement\(\{\n {2}name: 'hello-world'/);
@@ -36,7 +38,11 @@ test('dib new-element: a publishable package whose tap runs in its own test and 
   // its own test runs the tap against a temporary tree
   const own = await execa('node', ['--test', 'dist/index.test.js'], { cwd: el, reject: false, all: true });
   t.is(own.exitCode, 0, String(own.all));
-  t.regex(String(own.all), /# pass 2/);
+  t.regex(String(own.all), /# pass 3/);
+  // its README's step: in the package itself, dib finds the element it is developing
+  const selfPlan = await dib(['plan', 'busybox-root', 'hello-world'], { cwd: el });
+  t.is(selfPlan.exitCode, 0, selfPlan.all);
+  t.regex(selfPlan.stdout, /50 +hello-world-hello +hello-world/);
 
   // installed next to a project (what npm install ../dib-element-hello-world does), dib build finds it by name
   const proj = path.join(dir, 'project');
@@ -54,6 +60,20 @@ test('dib new-element: a publishable package whose tap runs in its own test and 
   const b2 = await dib(['build', '-o', 'img2', '-t', 'tar', '--work-dir', path.join(proj, 'work'), '-e', 'DIB_HELLO_WORLD_GREETING=hi', 'busybox-root', 'hello-world'], { cwd: proj });
   t.is(b2.exitCode, 0, b2.all);
   t.is((await execa('tar', ['-xOf', path.join(proj, 'img2.tar'), './etc/hello-world-release'])).stdout, 'hi');
+});
+
+test('dib new-element --scope: a scoped package, public on publish', async (t) => {
+  const dir = await tmpDir('dib-scaffold-');
+  const r = await dib(['new-element', '--scope', 'acme', 'motd'], { cwd: dir });
+  t.is(r.exitCode, 0, r.all);
+  t.regex(r.stdout, /created .*dib-element-motd \(package @acme\/dib-element-motd\)/);
+  const pkg = await fs.readJson(path.join(dir, 'dib-element-motd', 'package.json'));
+  t.is(pkg.name, '@acme/dib-element-motd');
+  t.deepEqual(pkg.publishConfig, { access: 'public' });
+  t.regex(await fs.readFile(path.join(dir, 'dib-element-motd', 'README.md'), 'utf8'), /npx dib add @acme\/dib-element-motd/);
+  const bad = await dib(['new-element', '--scope', '@Bad Scope', 'motd2'], { cwd: dir });
+  t.is(bad.exitCode, 2);
+  t.regex(bad.stderr, /\[E_USAGE\] '@Bad Scope' is not a valid npm scope/);
 });
 
 test('dib new-element refuses bad names and existing directories', async (t) => {

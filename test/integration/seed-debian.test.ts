@@ -15,6 +15,7 @@ import { dib, FIXTURES } from '../helpers/cli.js';
 import { mountsUnder } from '../helpers/mounts.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { TEST_CACHE, cachedMinbaseRoot } from '../helpers/debian-root.js';
+import { checkSbomAgainstManifest } from '../helpers/sbom-schemas.js';
 
 const isRoot = process.getuid?.() === 0;
 const haveMmdebstrap = existsSync('/usr/bin/mmdebstrap');
@@ -81,6 +82,12 @@ run('package-installs through pkg-map and apt in a real Debian root; no diversio
   t.true(manifest.packages.some((p) => p.package === 'nano' && p.status.startsWith('ii')));
   t.true(list.has('./etc/dib-manifests/dib-manifest-dpkg-seed'));
   t.true(existsSync(path.join(dir, 'seed.d', 'dib-manifests', 'dib_environment')));
+
+  // the bill of materials: exactly the installed packages of the dpkg manifest, at the same
+  // versions, in documents that validate against the SPDX 2.3 and CycloneDX 1.5 schemas
+  const sbom = await checkSbomAgainstManifest(t, path.join(dir, 'seed.d'), 'seed', tar);
+  t.log(`SBOM: ${sbom.spdxPackages} packages (SPDX), ${sbom.cdxComponents} (CycloneDX); dpkg manifest: ${sbom.manifestInstalled} installed of ${sbom.manifestAll} listed; schema errors: ${sbom.schemaErrors}`);
+  t.false(sbom.spdxNames.includes('less'), 'a package removed at post-install is not in the SBOM');
 
   // the apt archive cache was shared and nothing stays mounted
   t.deepEqual(await mountsUnder(work), []);

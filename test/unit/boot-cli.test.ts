@@ -1,8 +1,8 @@
 import test from 'ava';
 import { Writable } from 'node:stream';
 import type { DibError } from '@dib/core';
-import { bootCommand, describeBootResult, parseBootArgs } from '@dib/core/internal/cli/boot.js';
-import type { BootOptions, BootResult } from '@dib/core/internal/boot/index.js';
+import { bootCommand, describeBootResult, parseBootArgs } from '#core/cli/boot.js';
+import type { BootOptions, BootResult } from '#core/boot/index.js';
 
 function sink() {
   let text = '';

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { classifyConsoleLine, cleanConsoleText, ConsoleWatcher } from '@dib/core/internal/boot/console.js';
+import { classifyConsoleLine, cleanConsoleText, ConsoleWatcher } from '#core/boot/console.js';
 
 function feedAll(chunks: string[]) {
   const w = new ConsoleWatcher();

@@ -1,8 +1,8 @@
 import test from 'ava';
-import { buildQemuArgs, OVMF_CODE, OVMF_VARS } from '@dib/core/internal/boot/qemu-args.js';
-import { PROBE_EXIT, probeArgs, probeBootSector } from '@dib/core/internal/boot/accel.js';
-import { parseImageFormat } from '@dib/core/internal/boot/image-info.js';
-import { requiredBootFiles, requiredBootTools } from '@dib/core/internal/boot/index.js';
+import { buildQemuArgs, OVMF_CODE, OVMF_VARS } from '#core/boot/qemu-args.js';
+import { PROBE_EXIT, probeArgs, probeBootSector } from '#core/boot/accel.js';
+import { parseImageFormat } from '#core/boot/image-info.js';
+import { requiredBootFiles, requiredBootTools } from '#core/boot/index.js';
 
 function after(args: string[], flag: string): string[] {
   const out: string[] = [];

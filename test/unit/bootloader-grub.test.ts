@@ -1,7 +1,7 @@
 import test from 'ava';
 import { kernelCmdline, grubSettings, grubSerialCommand, grubCfg, earlyConfig, updateDefaultGrub, findKernels, compareVersions, defaultGrubValue, bootTargets, grubPackages } from '@dib/element-bootloader';
 import bootloader from '@dib/element-bootloader';
-import { planLayout } from '@dib/core/internal/disk/layout.js';
+import { planLayout } from '#core/disk/layout.js';
 import { EFI_LAYOUT } from '@dib/element-block-device-efi';
 import { GPT_LAYOUT } from '@dib/element-block-device-gpt';
 import { MBR_LAYOUT } from '@dib/element-block-device-mbr';

@@ -1,9 +1,9 @@
 /** The command-line parser and help generated from the command and settings tables. */
 import test from 'ava';
-import { commandOptions, parseArgv, parseCommandArgs, settingOverrides, helpRequested } from '@dib/core/internal/cli/args.js';
-import { COMMANDS, commandSpec } from '@dib/core/internal/cli/commands.js';
-import { formatHelp } from '@dib/core/internal/cli/help.js';
-import { SETTINGS } from '@dib/core/internal/config/settings.js';
+import { commandOptions, parseArgv, parseCommandArgs, settingOverrides, helpRequested } from '#core/cli/args.js';
+import { COMMANDS, commandSpec } from '#core/cli/commands.js';
+import { formatHelp } from '#core/cli/help.js';
+import { SETTINGS } from '#core/config/settings.js';
 import type { DibError } from '@dib/core';
 
 const build = (argv: string[]) => parseCommandArgs('build', argv);

@@ -5,10 +5,10 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
-import { configTableMarkdown, TABLE_BEGIN, TABLE_END } from '@dib/core/internal/config/docs.js';
-import { configJsonSchema } from '@dib/core/internal/config/json-schema.js';
-import { SETTINGS } from '@dib/core/internal/config/settings.js';
-import { shippedSchemaPath } from '@dib/core/internal/config/schema-file.js';
+import { configTableMarkdown, TABLE_BEGIN, TABLE_END } from '#core/config/docs.js';
+import { configJsonSchema } from '#core/config/json-schema.js';
+import { SETTINGS } from '#core/config/settings.js';
+import { shippedSchemaPath } from '#core/config/schema-file.js';
 import { REPO } from '../helpers/cli.js';
 
 test('the README config table is the settings table', (t) => {

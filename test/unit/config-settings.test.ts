@@ -6,10 +6,10 @@
 import test from 'ava';
 import path from 'node:path';
 import { defineConfig, isDibError, type DibConfig, type ResolvedConfig } from '@dib/core';
-import { resolveConfig, resolveConfigDetailed } from '@dib/core/internal/config/resolve.js';
-import { checkConfig, validateConfig } from '@dib/core/internal/config/validate.js';
-import { configDefaults, SETTINGS } from '@dib/core/internal/config/settings.js';
-import type { ConfigProblem } from '@dib/core/internal/config/problems.js';
+import { resolveConfig, resolveConfigDetailed } from '#core/config/resolve.js';
+import { checkConfig, validateConfig } from '#core/config/validate.js';
+import { configDefaults, SETTINGS } from '#core/config/settings.js';
+import type { ConfigProblem } from '#core/config/problems.js';
 import { tmpDir, writeTree } from '../helpers/tmp.js';
 
 const none = {} as NodeJS.ProcessEnv;

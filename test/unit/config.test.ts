@@ -1,8 +1,8 @@
 import test from 'ava';
 import fs from 'fs-extra';
 import path from 'node:path';
-import { resolveConfig } from '@dib/core/internal/config/resolve.js';
-import { validateConfig } from '@dib/core/internal/config/validate.js';
+import { resolveConfig } from '#core/config/resolve.js';
+import { validateConfig } from '#core/config/validate.js';
 import { isDibError } from '@dib/core';
 import { tmpDir, writeTree } from '../helpers/tmp.js';
 

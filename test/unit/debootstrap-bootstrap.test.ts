@@ -3,12 +3,12 @@
  * except for the owner check, which is skipped when not root). tar and zstd are real.
  */
 import test from 'ava';
-import { chmod, chown, mkdir, mkdtemp, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readdir, readFile, stat, truncate, utimes, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createHostRunner, isDibError, silentLogger, type CommandRunner } from '@dib/core';
-import { DirCache } from '@dib/core/internal/cache/cache.js';
+import { DirCache, isLocked } from '#core/cache/cache.js';
 import { bootstrapRoot } from '@dib/element-debootstrap';
 
 const isRoot = process.getuid?.() === 0;
@@ -40,6 +40,9 @@ async function setup() {
         await writeFile(path.join(target, 'etc/owned'), 'x');
         if (isRoot) await chown(path.join(target, 'etc/owned'), 1234, 4321);
         await writeFile(path.join(target, 'tmp/junk'), 'x');
+        // what mmdebstrap and debootstrap copy from the build host
+        await writeFile(path.join(target, 'etc/resolv.conf'), 'nameserver 10.9.8.7\n');
+        await writeFile(path.join(target, 'etc/hostname'), 'buildhost\n');
         return { exitCode: 0, stdout: '', stderr: '' };
       }
       return real.run(file, args, options);
@@ -97,9 +100,9 @@ test('a miss bootstraps and caches; a hit extracts the same tree without running
   }
   t.false(existsSync(path.join(s.dir, 'root2/tmp/junk')));
   t.false(existsSync(path.join(s.dir, 'root2/etc/apt/sources.list')));
-  // no temporary files or locks left behind
+  // no temporary files left behind; the lock files stay (flock: never deleted) and are free
   t.deepEqual((await readdir(path.join(s.cacheDir, 'roots'))).filter((n) => n.startsWith('.')), []);
-  t.deepEqual(await readdir(path.join(s.cacheDir, 'locks')).catch(() => []), []);
+  for (const n of await readdir(path.join(s.cacheDir, 'locks'))) t.false(await isLocked(path.join(s.cacheDir, 'locks', n)), n);
 });
 
 test('offline: a miss is E_OFFLINE_CACHE_MISS naming the key; a hit works', async (t) => {
@@ -186,4 +189,35 @@ test('a missing keyring is an error naming the variable', async (t) => {
   const err = await t.throwsAsync(bootstrapRoot(s.opts('r', { env: { ...s.env, DIB_APT_KEYRING: path.join(s.dir, 'nope.gpg') } })));
   t.is((err as { code?: string }).code, 'E_CONFIG_VALUE');
   t.regex(err!.message, /DIB_APT_KEYRING/);
+});
+
+test("the build host's resolv.conf and hostname the tool copied never reach the root or the cache", async (t) => {
+  const s = await setup();
+  const r = await bootstrapRoot(s.opts('root'));
+  t.false(existsSync(path.join(s.dir, 'root/etc/resolv.conf')));
+  t.false(existsSync(path.join(s.dir, 'root/etc/hostname')));
+  const zst = r.tarball!.endsWith('.zst') ? ['--use-compress-program=zstd -dq'] : [];
+  const list = (await createHostRunner({ log: silentLogger }).run('tar', ['-tf', r.tarball!, ...zst], { quiet: true })).stdout.split('\n');
+  t.true(list.includes('./etc/os-release'));
+  t.false(list.includes('./etc/resolv.conf'));
+  t.false(list.includes('./etc/hostname'));
+  const hit = await bootstrapRoot(s.opts('again'));
+  t.true(hit.hit);
+  t.false(existsSync(path.join(s.dir, 'again/etc/resolv.conf')));
+});
+
+test('a truncated cached root is evicted with a warning and bootstrapped again, not extracted', async (t) => {
+  const s = await setup();
+  const r1 = await bootstrapRoot(s.opts('a'));
+  await truncate(r1.tarball!, 100);
+  const warnings: string[] = [];
+  const log = { ...silentLogger, warn: (m: string) => void warnings.push(m), child: () => log };
+  const r2 = await bootstrapRoot(s.opts('b', { log, cache: new DirCache(s.cacheDir, false, log) }));
+  t.false(r2.hit);
+  t.is(s.calls.length, 2);
+  t.regex(warnings.join('\n'), /cache entry roots\/debian-bookworm-amd64-[0-9a-f]{16} is corrupt: .* has 100 bytes, the manifest says \d+ \(truncated or overwritten\); removed, it will be made again/);
+  t.is(await readFile(path.join(s.dir, 'b/etc/os-release'), 'utf8'), 'VERSION_CODENAME=bookworm\n');
+  // and the entry made again is whole
+  t.true((await bootstrapRoot(s.opts('c'))).hit);
+  t.is(s.calls.length, 2);
 });

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { isDibError } from '@dib/core';
 import { debLines, parseSourcesConf, sourcesListFiles } from '@dib/element-debootstrap';
-import { enableLocales, hostsFile, interfacesWithSource, interfaceStanza, localeGenLine, networkdFile } from '@dib/element-debootstrap/internal/networking.js';
+import { enableLocales, hostsFile, interfacesWithSource, interfaceStanza, localeGenLine, networkdFile } from '#plugins/debootstrap/dist/networking.js';
 
 test('DIB_APT_SOURCES_CONF: name:line per line, split at the first colon', (t) => {
   const conf = 'default:deb http://deb.debian.org/debian bookworm main\n\n  security:deb http://security.debian.org/debian-security bookworm-security main  \n';

@@ -1,8 +1,8 @@
 import test from 'ava';
 import { DibError } from '@dib/core';
-import { patchMbr, patchCoreImage, biosBootPlacement, checkBiosImages, KERNEL_SECTOR_OFFSET, BLOCKLIST_OFFSET, DRIVE_CHECK_OFFSET } from '@dib/core/internal/disk/bios-boot.js';
-import { planLayout } from '@dib/core/internal/disk/layout.js';
-import { computeGeometry } from '@dib/core/internal/disk/geometry.js';
+import { patchMbr, patchCoreImage, biosBootPlacement, checkBiosImages, KERNEL_SECTOR_OFFSET, BLOCKLIST_OFFSET, DRIVE_CHECK_OFFSET } from '#core/disk/bios-boot.js';
+import { planLayout } from '#core/disk/layout.js';
+import { computeGeometry } from '#core/disk/geometry.js';
 import { EFI_LAYOUT } from '@dib/element-block-device-efi';
 import { MBR_LAYOUT } from '@dib/element-block-device-mbr';
 

@@ -1,8 +1,8 @@
 import test from 'ava';
 import { DibError } from '@dib/core';
-import { planLayout, layoutEnv, fstab, FALLBACK_BLOCK_DEVICE_CONFIG, type LayoutParams } from '@dib/core/internal/disk/layout.js';
-import { parseBlockDeviceConfig } from '@dib/core/internal/disk/config.js';
-import { loadBlockDeviceConfigText } from '@dib/core/internal/disk/source.js';
+import { planLayout, layoutEnv, fstab, FALLBACK_BLOCK_DEVICE_CONFIG, type LayoutParams } from '#core/disk/layout.js';
+import { parseBlockDeviceConfig } from '#core/disk/config.js';
+import { loadBlockDeviceConfigText } from '#core/disk/source.js';
 import { EFI_LAYOUT } from '@dib/element-block-device-efi';
 import { GPT_LAYOUT, GPT_PPC64EL_LAYOUT } from '@dib/element-block-device-gpt';
 import { MBR_LAYOUT, MBR_PPC64EL_LAYOUT } from '@dib/element-block-device-mbr';

@@ -1,9 +1,9 @@
 import test from 'ava';
 import { DibError } from '@dib/core';
-import { planLayout, type LayoutParams } from '@dib/core/internal/disk/layout.js';
-import { computeGeometry, minimumFsSize, suggestedFsSize } from '@dib/core/internal/disk/geometry.js';
-import { sfdiskScript } from '@dib/core/internal/disk/partition-table.js';
-import { nestedMountPoints } from '@dib/core/internal/disk/assemble.js';
+import { planLayout, type LayoutParams } from '#core/disk/layout.js';
+import { computeGeometry, minimumFsSize, suggestedFsSize } from '#core/disk/geometry.js';
+import { sfdiskScript } from '#core/disk/partition-table.js';
+import { nestedMountPoints } from '#core/disk/assemble.js';
 import { EFI_LAYOUT } from '@dib/element-block-device-efi';
 import { MBR_LAYOUT } from '@dib/element-block-device-mbr';
 import { GPT_LAYOUT } from '@dib/element-block-device-gpt';

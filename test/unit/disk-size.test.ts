@@ -1,5 +1,5 @@
 import test from 'ava';
-import { parseAbsoluteSize, parseSizeSpec, sizeToBytes, alignUp, alignDown } from '@dib/core/internal/disk/size.js';
+import { parseAbsoluteSize, parseSizeSpec, sizeToBytes, alignUp, alignDown } from '#core/disk/size.js';
 import { formatBytes } from '@dib/core';
 
 test('binary units', (t) => {

@@ -13,7 +13,7 @@ import {
   rootCheck,
   diskCheck,
   type DoctorReport,
-} from '@dib/core/internal/doctor/index.js';
+} from '#core/doctor/index.js';
 
 function el(name: string, hostTools: Parameters<typeof defineElement>[0]['hostTools']): ResolvedElement {
   return { name, element: defineElement({ name, hostTools }), dir: `/e/${name}`, kind: 'package', packageName: `@dib/element-${name}` };
@@ -21,10 +21,10 @@ function el(name: string, hostTools: Parameters<typeof defineElement>[0]['hostTo
 
 test('core tools follow the outputs and the disk layout', (t) => {
   const names = (xs: { command: string }[]) => xs.map((x) => x.command);
-  t.deepEqual(names(coreHostTools(['tar'])), ['chroot', 'mount', 'umount']);
-  t.deepEqual(names(coreHostTools(['qcow2'])), ['chroot', 'mount', 'umount', 'mke2fs']);
+  t.deepEqual(names(coreHostTools(['tar'])), ['chroot', 'mount', 'umount', 'flock']);
+  t.deepEqual(names(coreHostTools(['qcow2'])), ['chroot', 'mount', 'umount', 'flock', 'mke2fs']);
   const efi = { table: 'gpt' as const, filesystems: [{ type: 'vfat' }, { type: 'ext4' }] as never };
-  t.deepEqual(names(coreHostTools(['raw'], efi)), ['chroot', 'mount', 'umount', 'mke2fs', 'mkfs.vfat', 'mcopy', 'sfdisk']);
+  t.deepEqual(names(coreHostTools(['raw'], efi)), ['chroot', 'mount', 'umount', 'flock', 'mke2fs', 'mkfs.vfat', 'mcopy', 'sfdisk']);
   t.regex(coreHostTools(['raw'], efi).at(-1)!.why!, /GPT partition table/);
 });
 

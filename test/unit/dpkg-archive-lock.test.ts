@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { PhaseContext } from '@dib/core';
-import { DirCache } from '@dib/core/internal/cache/cache.js';
+import { DirCache } from '#core/cache/cache.js';
 import { withAptArchiveLock } from '@dib/element-dpkg';
 import { tmpDir } from '../helpers/tmp.js';
 

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { expandElements, withImplicitElements, envOrder } from '@dib/core/internal/elements/expand.js';
+import { expandElements, withImplicitElements, envOrder } from '#core/elements/expand.js';
 import { memoryResolver } from '../helpers/elements.js';
 
 const set = memoryResolver([

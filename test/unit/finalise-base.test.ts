@@ -1,7 +1,7 @@
 import test from 'ava';
 import fs from 'fs-extra';
 import path from 'node:path';
-import { swapInResolvConf, restoreResolvConf, finaliseBase, assertRootDeployed } from '@dib/core/internal/pipeline/finalise-base.js';
+import { swapInResolvConf, restoreResolvConf, finaliseBase, assertRootDeployed } from '#core/pipeline/finalise-base.js';
 import { tmpDir, writeTree } from '../helpers/tmp.js';
 
 test('resolv.conf: the image file is kept as .ORIG during the build and restored after', async (t) => {

@@ -2,7 +2,7 @@ import test from 'ava';
 import { AsyncSeriesWaterfallHook } from 'tapable';
 import { createHooksRegistry, defineElement, isDibError, type Build, type PhaseContext } from '@dib/core';
 import { createTestBuild } from '@dib/core/testing';
-import { compareTaps } from '@dib/core/internal/pipeline/hooks.js';
+import { compareTaps } from '#core/pipeline/hooks.js';
 
 /** An element that registers `taps` (name, stage) on extra-data in the given order. */
 function tapping(name: string, taps: Array<[string, number]>, ran: string[]) {

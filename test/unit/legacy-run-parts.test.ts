@@ -7,14 +7,14 @@ import { execa } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { isDibError, type ResolvedElement } from '@dib/core';
-import { compareTaps } from '@dib/core/internal/pipeline/hooks.js';
-import { RUN_PARTS_SHELL, compareRunParts, listFragments, listScripts, scriptInfo } from '@dib/core/internal/dib-elements/run-parts.js';
-import { imageElementArrayFunction, previewFragments } from '@dib/core/internal/dib-elements/env.js';
-import { generateHooksTree } from '@dib/core/internal/dib-elements/hooks-tree.js';
-import { parseInstallPackagesArgs } from '@dib/core/internal/dib-elements/install-packages.js';
-import { readSourceRepositories } from '@dib/core/internal/dib-elements/source-repositories.js';
-import { scriptTaps } from '@dib/core/internal/dib-elements/element.js';
-import { loadDirectoryElement } from '@dib/core/internal/elements/legacy.js';
+import { compareTaps } from '#core/pipeline/hooks.js';
+import { RUN_PARTS_SHELL, compareRunParts, listFragments, listScripts, scriptInfo } from '#core/dib-elements/run-parts.js';
+import { imageElementArrayFunction, previewFragments, writeElementListFiles } from '#core/dib-elements/env.js';
+import { generateHooksTree } from '#core/dib-elements/hooks-tree.js';
+import { parseInstallPackagesArgs } from '#core/dib-elements/install-packages.js';
+import { readSourceRepositories } from '#core/dib-elements/source-repositories.js';
+import { scriptTaps } from '#core/dib-elements/element.js';
+import { loadDirectoryElement } from '#core/elements/legacy.js';
 import { tmpDir, writeTree } from '../helpers/tmp.js';
 
 const X = (text = '#!/bin/sh\n') => ({ text, mode: 0o755 });
@@ -61,11 +61,13 @@ test('environment.d fragments are sourced bytewise, with set -u, and only export
   t.deepEqual(previewFragments(frags, { A: 'x' }), { A: 'first', B: 'first-then-b' });
 });
 
-test('get_image_element_array is an exported bash function usable with declare -A', async (t) => {
-  const fn = imageElementArrayFunction([
+test('get_image_element_array is an exported bash function usable with declare -A, reading the element list from a file', async (t) => {
+  const dir = await fs.mkdtemp(path.join(process.env.TMPDIR ?? '/tmp', 'dib-elarray-'));
+  await writeElementListFiles(dir, [
     { name: 'b-el', dir: '/e/b' },
     { name: 'a-el', dir: '/e/a' },
   ]);
+  const fn = imageElementArrayFunction(path.join(dir, 'image-element-array'));
   const r = await execa('bash', ['-c', 'eval declare -A a=($(get_image_element_array)); echo "${a[a-el]} ${a[b-el]} ${#a[@]}"'], {
     env: { 'BASH_FUNC_get_image_element_array%%': fn },
   });

@@ -2,7 +2,7 @@ import test from 'ava';
 import { execa } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
-import { sudoShimDir } from '@dib/core/internal/dib-elements/sudo-shim.js';
+import { sudoShimDir } from '#core/dib-elements/sudo-shim.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 test('the sudo shim runs the command with sudo options and VAR=value stripped the way sudo takes them', async (t) => {

@@ -1,7 +1,7 @@
 import test from 'ava';
-import { qcow2Args, vhdArgs } from '@dib/core/internal/output/qemu-img.js';
-import { gzipCompressor, mksquashfsArgs, tarArgs } from '@dib/core/internal/output/tree.js';
-import { contentExcludes, parseMountinfo, pseudoMountsUnder } from '@dib/core/internal/output/mounts.js';
+import { qcow2Args, vhdArgs } from '#core/output/qemu-img.js';
+import { gzipCompressor, mksquashfsArgs, tarArgs } from '#core/output/tree.js';
+import { contentExcludes, parseMountinfo, pseudoMountsUnder } from '#core/output/mounts.js';
 
 test('qcow2: -c only when compressing, -o with the user options', (t) => {
   t.deepEqual(qcow2Args({ raw: '/w/image.raw', file: '/o/t', compress: true }), ['convert', '-W', '-m', '8', '-f', 'raw', '-O', 'qcow2', '-c', '/w/image.raw', '/o/t']);
@@ -65,7 +65,7 @@ test('pseudo filesystems mounted below the tree are found (nested and foreign on
 });
 
 test('qemu-img -p progress: the last percentage of a chunk; -p goes right after convert', async (t) => {
-  const { qemuImgPercent, withProgress } = await import('@dib/core/internal/output/qemu-img.js');
+  const { qemuImgPercent, withProgress } = await import('#core/output/qemu-img.js');
   t.is(qemuImgPercent('    (0.00/100%)\r    (12.50/100%)\r    (42.17/100%)\r'), 42.17);
   t.is(qemuImgPercent('    (100.00/100%)\n'), 100);
   t.is(qemuImgPercent('no progress here'), undefined);

@@ -2,7 +2,7 @@ import test from 'ava';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checksumLine, hashFile } from '@dib/core/internal/output/checksum.js';
+import { checksumLine, hashFile } from '#core/output/checksum.js';
 
 test('checksum lines use the coreutils format: hex, two spaces, basename', (t) => {
   const hex = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad';

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { dirname } from 'node:path';
-import { checksumPaths, isTempName, OUTPUT_EXTENSIONS, outputPath, tempPathFor, uniqueTypes } from '@dib/core/internal/output/naming.js';
-import { isTreeOutput, productionOrder } from '@dib/core/internal/output/write.js';
+import { checksumPaths, isTempName, OUTPUT_EXTENSIONS, outputPath, tempPathFor, uniqueTypes } from '#core/output/naming.js';
+import { isTreeOutput, productionOrder } from '#core/output/write.js';
 
 test('output names follow DIB: <base>.<ext>, squashfs as .squash', (t) => {
   t.is(outputPath('/x/image', 'qcow2'), '/x/image.qcow2');

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { isDibError } from '@dib/core';
-import { assertHostTools, findTool, requiredHostTools } from '@dib/core/internal/output/tools.js';
+import { assertHostTools, findTool, requiredHostTools } from '#core/output/tools.js';
 
 test('requiredHostTools names command, Debian package and why, once per command', (t) => {
   t.deepEqual(requiredHostTools(['qcow2', 'vhd', 'squashfs']), [

@@ -3,8 +3,8 @@
  * fake clock, then the summary, the apt counter and the TTY decision.
  */
 import test from 'ava';
-import { EventBus, type BuildEvent } from '@dib/core/internal/log/events.js';
-import { CLEAR_LINE, ProgressRenderer, attachAptProgress, bar, formatElapsed, summaryLines, wantsLiveProgress } from '@dib/core/internal/log/progress.js';
+import { EventBus, type BuildEvent } from '#core/log/events.js';
+import { CLEAR_LINE, ProgressRenderer, attachAptProgress, bar, formatElapsed, summaryLines, wantsLiveProgress } from '#core/log/progress.js';
 
 const T = '2026-01-01T00:00:00.000Z';
 

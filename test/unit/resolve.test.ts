@@ -1,6 +1,6 @@
 import test from 'ava';
 import path from 'node:path';
-import { ElementResolver } from '@dib/core/internal/elements/resolve.js';
+import { ElementResolver } from '#core/elements/resolve.js';
 import { fakeElementPackage, tmpDir, writeTree } from '../helpers/tmp.js';
 
 async function project() {

@@ -3,20 +3,20 @@ import { execa } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { silentLogger } from '@dib/core';
-import { OWNER_MARKER, claimDir, sweepLeftovers, sweepStale } from '@dib/core/internal/sandbox/leftovers.js';
-import { tryLockFile } from '@dib/core/internal/util/flock.js';
-import { parseInitReport } from '@dib/core/internal/chroot/init.js';
+import { OWNER_MARKER, claimDir, sweepLeftovers, sweepStale } from '#core/sandbox/leftovers.js';
+import { isLocked } from '#core/cache/lock.js';
+import { parseInitReport } from '#core/chroot/init.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 test('a claimed dir is locked while its owner lives; released, it is stale', async (t) => {
   const dir = await tmpDir();
   const owned = path.join(dir, 'dib_build.aaa');
   await fs.ensureDir(owned);
-  const lock = claimDir(owned);
+  const lock = await claimDir(owned);
   t.true(await fs.pathExists(path.join(owned, OWNER_MARKER)));
-  t.is(tryLockFile(path.join(owned, OWNER_MARKER)), undefined, 'held');
+  t.true(await isLocked(path.join(owned, OWNER_MARKER)), 'held');
   t.deepEqual((await sweepStale(dir, ['dib_build.'], silentLogger)).removed, [], 'a live build is never touched');
-  lock.release();
+  await lock.release();
   t.deepEqual((await sweepStale(dir, ['dib_build.'], silentLogger)).removed, [owned]);
   t.false(await fs.pathExists(owned));
 });
@@ -52,19 +52,16 @@ test('only dib-marked real directories with the prefix are swept; never links, n
   t.true(await fs.pathExists(path.join(dir, 'dib_build.unmarked', 'data')));
 });
 
-test('sweepLeftovers says what it removed: work dirs and partial outputs', async (t) => {
+test('sweepLeftovers says what it removed', async (t) => {
   const dir = await tmpDir();
   const work = path.join(dir, 'work');
-  for (const p of [path.join(work, 'dib_build.x'), path.join(dir, '.dib-tmp-y')]) {
-    await fs.ensureDir(p);
-    await fs.writeFile(path.join(p, OWNER_MARKER), 'x');
-  }
+  await fs.ensureDir(path.join(work, 'dib_build.x'));
+  await fs.writeFile(path.join(work, 'dib_build.x', OWNER_MARKER), 'x');
   const warnings: string[] = [];
   const log = { ...silentLogger, warn: (m: string) => warnings.push(m) };
-  const r = await sweepLeftovers({ workDir: work, outDir: dir }, log);
-  t.is(r.removed.length, 2);
+  const r = await sweepLeftovers({ workDir: work }, log);
+  t.is(r.removed.length, 1);
   t.true(warnings.some((w) => /removed the work dir .*dib_build\.x left by a dib build that was killed/.test(w)));
-  t.true(warnings.some((w) => /removed the partial outputs .*\.dib-tmp-y/.test(w)));
 });
 
 test("dib-init's report: left processes, exec errors, how the main process ended", (t) => {

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { DibError } from '@dib/core';
-import { guardTap } from '@dib/core/internal/pipeline/tap-guard.js';
-import { pendingWork, raceAbort, trackPending } from '@dib/core/internal/util/pending.js';
+import { guardTap } from '#core/pipeline/tap-guard.js';
+import { pendingWork, raceAbort, trackPending } from '#core/util/pending.js';
 import type { TapInfo } from '@dib/core';
 
 const info: TapInfo = { phase: 'install', name: 'stuck', stage: 50, element: 'el', kind: 'ts' };

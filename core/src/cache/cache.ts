@@ -1,116 +1,109 @@
 /**
- * dib's cache directory: downloads, bootstrapped roots and the apt archive, shared between
- * builds. Locks are lock directories holding the owner's pid in a file the owner keeps
- * flock-ed; a lock whose file nobody holds is taken over, so a killed build never wedges the
- * cache, and builds in different PID namespaces (dib's sandboxes) exclude each other.
+ * dib's cache directory (`~/.cache/dib`, `--image-cache`): bootstrapped roots and other tree
+ * entries, the shared apt archive, downloads, shared between builds — and between containers
+ * that mount the same directory. Every entry kind goes through this module: verified entries
+ * (entries.ts), trees (tree.ts), and kernel-held locks (lock.ts) in `<cache>/locks/`.
+ *
+ * A cache that cannot be written (read-only, full) is not an error: the build goes on, uses
+ * what it can read and stores nothing, with one warning saying so.
  */
-import fs from 'fs-extra';
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DibError } from '../errors.js';
 import type { Cache, Logger } from '../vocabulary.js';
-import { tryLockFile, type FileLock } from '../util/flock.js';
+import { EntryStore, cacheWriteProblem } from './entries.js';
+import { withFileLock, type LockOptions } from './lock.js';
+import { TreeCache } from './tree.js';
+
+export { acquireLock, withFileLock, isLocked } from './lock.js';
+export type { LockOptions, HeldLock } from './lock.js';
 
 export function defaultCacheDir(): string {
   return path.join(os.homedir(), '.cache', 'dib');
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** Below this much free space the cache is treated as full before anything is written. */
+export const CACHE_MIN_FREE = 64 * 1024 * 1024;
+
+/**
+ * Hold an exclusive lock on `lockPath` while `fn` runs: flock(2) on that file, released by the
+ * kernel when this process dies. (The name is historical: locks were once directories.)
+ */
+export function withDirLock<T>(lockPath: string, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
+  return withFileLock(lockPath, fn, opts);
 }
 
-export interface LockOptions {
-  /** give up after this many milliseconds (default 20 minutes, as DIB's flock -w 1200) */
-  timeoutMs?: number;
-  log?: Logger;
-  /** stop waiting (E_INTERRUPTED) when this fires: a build being stopped never waits on a lock */
-  signal?: AbortSignal;
-}
-
-/** Wait `ms`, or less when `signal` fires. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
-/** Hold an exclusive lock on `lockDir` while `fn` runs. */
-export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
-  const deadline = Date.now() + (opts.timeoutMs ?? 20 * 60 * 1000);
-  await fs.ensureDir(path.dirname(lockDir));
-  let waitedLogged = false;
-  let held: FileLock | undefined;
-  for (;;) {
-    if (opts.signal?.aborted) throw new DibError('E_INTERRUPTED', `interrupted while waiting for cache lock ${path.basename(lockDir)}`);
-    try {
-      await fs.mkdir(lockDir);
-      // the pid file is flock-ed by its holder before it appears (written, locked, renamed):
-      // a pid file nobody holds belongs to a dead holder, whatever PID namespace it was in
-      const fresh = path.join(lockDir, '.pid.new');
-      await fs.writeFile(fresh, `${process.pid} flock\n`);
-      held = tryLockFile(fresh);
-      await fs.rename(fresh, path.join(lockDir, 'pid'));
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pidFile = path.join(lockDir, 'pid');
-      const text = await fs.readFile(pidFile, 'utf8').catch(() => '');
-      const owner = Number.parseInt(text, 10) || 0;
-      // `<pid> flock`: the lock file decides; a bare pid (an older dib) is judged by its pid
-      const probe = text.includes('flock') ? tryLockFile(pidFile) : undefined;
-      if (probe || (owner && !text.includes('flock') && !alive(owner))) {
-        probe?.release();
-        opts.log?.warn(`taking over stale lock ${lockDir} (its holder, pid ${owner}, is gone)`);
-        await fs.remove(lockDir);
-        continue;
-      }
-      if (!owner) {
-        // being created right now, or a crash between mkdir and writeFile: give it a moment
-        const st = await fs.stat(lockDir).catch(() => undefined);
-        if (st && Date.now() - st.mtimeMs > 10_000) {
-          await fs.remove(lockDir);
-          continue;
-        }
-      }
-      if (Date.now() > deadline) {
-        throw new DibError('E_LOCK', `timed out waiting for cache lock ${lockDir} held by pid ${owner}`, {
-          hint: 'another dib build is using the cache; wait for it or remove the lock directory if that process is gone',
-        });
-      }
-      if (!waitedLogged) {
-        opts.log?.info(`waiting for cache lock ${path.basename(lockDir)} (held by pid ${owner})`);
-        waitedLogged = true;
-      }
-      await sleep(250, opts.signal);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await fs.remove(lockDir);
-    held?.release();
-  }
+function lockName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_.+-]/g, '_');
 }
 
 export class DirCache implements Cache {
+  private unwritable: string | undefined;
+  private readonly stores = new Map<string, EntryStore>();
+  private readonly trees_ = new Map<string, TreeCache>();
+
   constructor(
     readonly dir: string,
     readonly offline: boolean,
-    private readonly log?: Logger,
-    /** the build's abort signal: lock waits end when it fires */
-    private readonly signal?: AbortSignal,
+    readonly log?: Logger,
+    /** the build's abort signal: lock waits and verification stop with it */
+    readonly signal?: AbortSignal,
   ) {}
+
+  /** False once the cache dir was found read-only or full: nothing more is stored. */
+  get writable(): boolean {
+    return this.unwritable === undefined;
+  }
+
+  /** Why the cache is not written to (undefined while it is). */
+  get unwritableReason(): string | undefined {
+    return this.unwritable;
+  }
+
+  markUnwritable(reason: string): void {
+    if (this.unwritable !== undefined) return;
+    this.unwritable = reason;
+    this.log?.warn(`${reason} (${this.dir}): this build stores nothing more in the cache and goes on without it`);
+  }
+
+  /**
+   * Check the cache dir before a build: create it, and find out whether it can be written.
+   * Throws E_CACHE_DIR when the path cannot be a cache dir at all (a file, a dangling parent);
+   * a read-only or full cache is only marked (a warning), since a build can go on without it.
+   */
+  async prepare(): Promise<void> {
+    const st = await fs.stat(this.dir).catch(() => undefined);
+    if (st && !st.isDirectory()) {
+      throw new DibError('E_CACHE_DIR', `the cache dir ${this.dir} is not a directory`, {
+        hint: 'point --image-cache (cacheDir, DIB_IMAGE_CACHE) at a directory, or remove the file that is in the way'
+      });
+    }
+    try {
+      await fs.mkdir(this.dir, { recursive: true });
+    } catch (e) {
+      const problem = cacheWriteProblem(e);
+      if (!problem) {
+        throw new DibError('E_CACHE_DIR', `cannot create the cache dir ${this.dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+          hint: 'point --image-cache (cacheDir, DIB_IMAGE_CACHE) at a directory dib can create'
+        });
+      }
+      this.markUnwritable(problem);
+      return;
+    }
+    const probe = path.join(this.dir, `.probe.dib-tmp-${randomBytes(4).toString('hex')}`);
+    try {
+      await fs.writeFile(probe, 'dib\n', { flag: 'wx' });
+    } catch (e) {
+      this.markUnwritable(cacheWriteProblem(e) ?? `the cache dir cannot be written (${(e as NodeJS.ErrnoException).code})`);
+      return;
+    } finally {
+      await fs.rm(probe, { force: true }).catch(() => undefined);
+    }
+    const s = await fs.statfs(this.dir).catch(() => undefined);
+    if (s && s.bavail * s.bsize < CACHE_MIN_FREE) this.markUnwritable(`the cache dir is full (${Math.round((s.bavail * s.bsize) / 1024)} KiB free)`);
+  }
 
   path(...parts: string[]): string {
     const p = path.join(this.dir, ...parts);
@@ -120,8 +113,32 @@ export class DirCache implements Cache {
     return p;
   }
 
-  withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const safe = name.replace(/[^A-Za-z0-9_.-]/g, '_');
-    return withDirLock(this.path('locks', `${safe}.lock`), fn, { log: this.log, signal: this.signal });
+  /** `<cache>/locks/<name>.lock` */
+  lockFile(name: string): string {
+    return this.path('locks', `${lockName(name)}.lock`);
+  }
+
+  withLock<T>(name: string, fn: () => Promise<T>, opts: { shared?: boolean; timeoutMs?: number } = {}): Promise<T> {
+    return withFileLock(this.lockFile(name), fn, { log: this.log, signal: this.signal, ...opts });
+  }
+
+  /** Verified file entries of one kind (`<cache>/<kind>/`). */
+  entries(kind: string): EntryStore {
+    let s = this.stores.get(kind);
+    if (!s) {
+      s = new EntryStore(this, kind);
+      this.stores.set(kind, s);
+    }
+    return s;
+  }
+
+  /** Verified directory trees of one kind (`roots`, checkpoints). */
+  trees(kind: string): TreeCache {
+    let t = this.trees_.get(kind);
+    if (!t) {
+      t = new TreeCache(this.entries(kind));
+      this.trees_.set(kind, t);
+    }
+    return t;
   }
 }

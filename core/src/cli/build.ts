@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBuild } from '../pipeline/build.js';
 import { parseBreakpoints } from '../pipeline/breakpoints.js';
-import { runBuild } from '../pipeline/driver.js';
+import { runBuild, type BuildResult } from '../pipeline/driver.js';
 import { DibError } from '../errors.js';
 import { EventBus } from '../log/events.js';
 import { attachJsonReporter, attachTextReporter, timingTable } from '../log/text-reporter.js';
@@ -32,14 +32,14 @@ export async function buildCommand(argv: string[]): Promise<number> {
   }
   const guard = new ProcessGuard({ sandboxed }).install();
   try {
-    return await buildInside(parsed, argv, guard, { sandboxed, noSandbox });
+    return await buildInside(parsed, argv, guard, { noSandbox });
   } finally {
     guard.dispose();
   }
 }
 
-async function buildInside(parsed: Parsed, argv: string[], guard: ProcessGuard, mode: { sandboxed: boolean; noSandbox: boolean }): Promise<number> {
-  const flags = { json: parsed.values.has('json'), quiet: parsed.values.has('quiet'), break: stringValue(parsed, 'break') };
+async function buildInside(parsed: Parsed, argv: string[], guard: ProcessGuard, mode: { noSandbox: boolean }): Promise<number> {
+  const flags = { json: parsed.values.has('json'), quiet: parsed.values.has('quiet'), break: stringValue(parsed, 'break'), checkReproducible: parsed.values.has('check-reproducible') };
   const configPath = stringValue(parsed, 'config');
   const where = configPath ? `loading the config ${configPath}` : `loading the config (searched in ${process.cwd()})`;
   const { config } = await guard.race(where, loadCommandConfig(parsed));
@@ -70,14 +70,17 @@ async function buildInside(parsed: Parsed, argv: string[], guard: ProcessGuard, 
   });
   const offJson = flags.json ? attachJsonReporter(bus) : () => undefined;
   const offApt = attachAptProgress(bus);
+
   guard.say = (l) => text.line(l);
-  try {
+  // one whole build, as dib build runs it (a fresh Build and work dir each time)
+  const buildOnce = async (): Promise<BuildResult> => {
     const build = await guard.race("registering the elements' taps (apply())", createBuild({ config, argv, bus, signal: guard.signal }));
     if (mode.noSandbox) {
       build.log.warn(`${NO_SANDBOX_ENV}=1: building WITHOUT the sandbox: if dib is killed, its mounts stay in the host's mount table and its processes keep running (see docs/operator.md)`);
     }
-    // issue 9: what killed builds left behind (work dirs, partial outputs), by their owner marker
-    await sweepLeftovers({ workDir: config.workDir, outDir: path.dirname(config.name) }, build.log);
+    // issue 9: the work dirs of builds that were killed, found by their owner marker (outputs
+    // they left staged are swept by the output set)
+    await sweepLeftovers({ workDir: config.workDir }, build.log);
     // issue 6: the pre-flight check of host tools (dib doctor's, without network and KVM)
     const { preflight } = await import('../doctor/index.js');
     for (const w of await preflight(build)) build.log.warn(w);
@@ -85,18 +88,26 @@ async function buildInside(parsed: Parsed, argv: string[], guard: ProcessGuard, 
     progress?.close();
     if (!quiet) for (const l of timingTable(result.phases, result.seconds)) text.line(l);
     for (const l of summaryLines({ ok: result.ok, seconds: result.seconds, outputs: result.outputs, taps: build.tapTimings, slowest: quiet ? 0 : 5 })) text.line(l);
-    if (result.ok) {
-      if (result.report) text.line(`  report: ${result.report}`);
-      return 0;
-    }
-    const err = result.error!;
+    if (result.ok && result.report) text.line(`  report: ${result.report}`);
+    if (result.ok && result.sbom) text.line(`  sbom: ${result.sbom.join(', ')}`);
+    return result;
+  };
+  const failed = (result: BuildResult): number => {
     const signalled = guard.signalExitCode;
     if (signalled !== undefined) {
       printError(new DibError('E_INTERRUPTED', `build interrupted; everything it made was removed`, { hint: 'run dib build again' }));
       return signalled;
     }
-    printError(err);
-    return err.exitCode;
+    printError(result.error!);
+    return result.error!.exitCode;
+  };
+  try {
+    if (flags.checkReproducible) {
+      const { checkReproducibleCommand } = await import('./check-reproducible.js');
+      return await checkReproducibleCommand({ outputBase: config.name, workDir: config.workDir, buildOnce, failed, line: (l) => text.line(l), signal: guard.signal });
+    }
+    const result = await buildOnce();
+    return result.ok ? 0 : failed(result);
   } catch (e) {
     const signalled = guard.signalExitCode;
     if (signalled !== undefined) {

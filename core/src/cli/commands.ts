@@ -92,6 +92,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: [
       ...BUILD_LIKE,
       { long: 'break', value: 'POINTS', doc: 'open a shell at before-PHASE, after-PHASE, after-error (DIB\'s break=)' },
+      { long: 'check-reproducible', doc: 'build twice (same output path, separate work dirs) and compare the outputs with dib diff; exit 0 only when identical' },
       { long: 'quiet', short: 'q', doc: 'only the status line, warnings, errors and the result on the terminal' },
       JSON_OPTION('write events as JSON lines on stdout'),
       { long: 'version', short: 'V', doc: "print dib's version (DIB's --version)" },
@@ -166,6 +167,21 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: async () => (await import('./pkg-map.js')).pkgMapCommand,
   },
   {
+    name: 'diff',
+    summary: 'compare two images, archives or trees; name the first fields and files that differ',
+    synopsis: '[options] A B',
+    description:
+      "Compares two images or trees and names the first fields and files that differ: the container (qcow2, vhd), the partition table (disk identifier, partition GUIDs, types, offsets), each filesystem's superblock (UUID, hash seed, times), then per file presence, type, mode, owner, size, mtime, content, symlink target, xattrs. A and B: qcow2, raw or vhd disk images, ext or FAT filesystem images, tar or tgz archives, squashfs images, or directories (as root, to read every file). Nothing is mounted. Exit status 0 when identical, 1 when they differ, 2 for bad input (a missing file, an unknown format, a damaged image).",
+    options: [
+      JSON_OPTION('print the result as one JSON object (every difference, full values)'),
+      { long: 'max', value: 'N', doc: 'list the first N differences (default 20; 0: all)' },
+      { long: 'work-dir', value: 'DIR', doc: 'where qcow2/vhd images are converted to raw (default: the temp dir)', complete: 'dir' },
+    ],
+    positionals: 'file',
+    examples: ['dib diff debian.qcow2 rebuilt/debian.qcow2', 'dib diff --json image.tar image-tree/'],
+    load: async () => (await import('./diff.js')).diffCommand,
+  },
+  {
     name: 'boot',
     summary: 'boot an image in QEMU and wait for the login prompt',
     synopsis: '[options] IMAGE',
@@ -185,13 +201,13 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'doctor',
-    summary: 'check the host for what the config needs; print the apt-get line',
+    summary: 'check the host and the element packages the config needs; print the apt-get and npm lines',
     synopsis: '[options] [ELEMENT…]',
     description:
-      'Checks what the current config (or the elements named) needs from this host: every host tool and which element or output needs it, root, free disk in the work and cache dirs, KVM (for dib boot) and whether the mirror answers. Prints the exact apt-get line for what is missing. Exit status 0 when a build can run, 1 when not.',
+      'Checks what the current config (or the elements named) needs: which dib runs, every element of the build with the package and version it comes from (and the npm line for those not installed), every host tool and which element or output needs it, root, free disk in the work and cache dirs, KVM (for dib boot) and whether the mirror answers. Prints the exact npm and apt-get lines for what is missing. Exit status 0 when a build can run, 1 when not.',
     settings: ['types', 'offline'],
     options: [
-      { long: 'fix', doc: 'run the apt-get line (as root), then check again' },
+      { long: 'fix', doc: "install the missing element packages (npm i -D, in the config's directory) and run the apt-get line (as root), then check again" },
       CONFIG_OPTION,
       { long: 'quick', doc: 'skip the KVM probe and the mirror check' },
       { long: 'no-kvm', doc: 'skip the KVM probe (it boots a tiny guest: up to 3 s)' },
@@ -215,12 +231,23 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: async () => (await import('./init.js')).initCommand,
   },
   {
+    name: 'add',
+    summary: "install an element package and add it to the config's elements",
+    synopsis: '[options] ELEMENT…',
+    description:
+      "Adds elements to the config's `elements` list, keeping the file's layout and comments. ELEMENT is an element name (motd), a package (dib-element-motd, @acme/dib-element-motd, with an optional @version) or a path. A name that no installed package provides is installed first with npm i -D in the config's directory: the first of @dib/element-NAME and dib-element-NAME that the npm registry has.",
+    options: [CONFIG_OPTION, { long: 'no-install', doc: 'only edit the config; fail when the element is not installed' }],
+    examples: ['dib add motd', 'dib add @acme/dib-element-motd@^1.2.0'],
+    load: async () => (await import('./add.js')).addCommand,
+  },
+  {
     name: 'new-element',
     summary: 'create an element package dib-element-NAME/',
     synopsis: '[options] NAME',
     description:
-      'Creates dib-element-NAME/: a publishable npm package (keyword dib-element, @dib/core as a peer dependency) with src/index.ts holding one tap, a test that runs it, a tsconfig and a README.',
+      "Creates dib-element-NAME/: a publishable npm package dib-element-NAME (or @SCOPE/dib-element-NAME): keyword dib-element, @dib/core as a peer dependency, dib as a dev dependency, src/index.ts holding one tap, a test that runs it on dib's real hooks (@dib/core/testing, node --test), a tsconfig and a README whose steps work as written. Once installed in an image project (npx dib add PACKAGE), `dib build … NAME` picks it up.",
     options: [
+      { long: 'scope', value: '@SCOPE', doc: 'publish under an npm scope: @SCOPE/dib-element-NAME (public access)' },
       { long: 'dir', value: 'DIR', doc: 'where to create the package directory (default: the current directory)', complete: 'dir' },
       { long: 'force', doc: 'write into an existing directory' },
     ],

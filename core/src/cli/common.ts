@@ -11,9 +11,11 @@ export async function loadConfig(opts: { configPath?: string; overrides?: Partia
   return (await resolveConfigDetailed({ cwd: process.cwd(), ...opts })).config;
 }
 
-/** A build that only registers taps (dib plan, dib packages). */
+/** A build that only registers taps (dib plan, dib packages); its warnings go to stderr. */
 export async function planBuild(config: ResolvedConfig, argv: string[] = []): Promise<DibBuild> {
-  return createBuild({ config, argv, planOnly: true, bus: new EventBus() });
+  const build = await createBuild({ config, argv, planOnly: true, bus: new EventBus() });
+  for (const w of build.resolutionWarnings) process.stderr.write(`dib: warning: ${w}\n`);
+  return build;
 }
 
 /**

@@ -30,7 +30,7 @@ export async function elementInfoCommand(argv: string[]): Promise<number> {
   const { config } = await loadCommandConfig(parsed);
   const resolver = new ElementResolver({ baseDir: config.baseDir, elementsPath: config.elementsPath });
   if (flags.env || flags['expand-dependencies']) {
-    const { elements } = await expandElements(config.elements, { resolve: (n) => resolver.resolve(n), requireOs: false });
+    const { elements } = await expandElements(config.elements, { resolve: (n, by) => resolver.resolve(n, by), requireOs: false });
     process.stdout.write((flags.env ? formatElementEnv(elements) : elements.map((e) => e.name).join(' ')) + '\n');
   } else {
     const resolved = [];

@@ -7,6 +7,9 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { COMMANDS, commandSpec } from './commands.js';
 
+export { setDibInstall } from '../util/dib-install.js';
+export type { DibInstall } from '../util/dib-install.js';
+
 export function version(): string {
   const pj = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pj.version;

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DibError } from '../errors.js';
-import { assertElementName, elementFiles } from '../scaffold/element.js';
+import { assertElementName, elementFiles, elementPackageName } from '../scaffold/element.js';
 import { stringValue } from './args.js';
 import { prepareCommand } from './common.js';
 import { version } from './main.js';
@@ -11,7 +11,7 @@ export async function newElementCommand(argv: string[]): Promise<number> {
   const parsed = await prepareCommand('new-element', argv);
   if (!parsed) return 0;
   const { positionals } = parsed;
-  const flags = { force: parsed.values.has('force'), dir: stringValue(parsed, 'dir') };
+  const flags = { force: parsed.values.has('force'), dir: stringValue(parsed, 'dir'), scope: stringValue(parsed, 'scope') };
   if (positionals.length !== 1) {
     throw new DibError('E_USAGE', 'dib new-element takes one element name', { hint: 'dib new-element my-element' });
   }
@@ -21,7 +21,8 @@ export async function newElementCommand(argv: string[]): Promise<number> {
   if (fs.existsSync(dir) && !flags.force) {
     throw new DibError('E_USAGE', `${dir} already exists`, { hint: 'choose another name, or --force to write into it' });
   }
-  for (const [rel, text] of Object.entries(elementFiles(name, version()))) {
+  const pkg = elementPackageName(name, flags.scope);
+  for (const [rel, text] of Object.entries(elementFiles(name, { coreVersion: version(), scope: flags.scope }))) {
     const p = path.join(dir, rel);
     fs.mkdirSync(path.dirname(p), { recursive: true });
     fs.writeFileSync(p, text);
@@ -29,11 +30,12 @@ export async function newElementCommand(argv: string[]): Promise<number> {
   const rel = path.relative(process.cwd(), dir) || '.';
   process.stdout.write(
     [
-      `created ${dir}`,
+      `created ${dir} (package ${pkg})`,
       'next:',
       `  cd ${rel} && npm install && npm test`,
-      `  cd <your image project> && npm install ${path.relative(process.cwd(), dir) ? dir : '.'}`,
-      `  dib build -t tar busybox-root ${name}`,
+      `  npx dib plan busybox-root ${name}                # in ${rel}: where its tap runs`,
+      `  sudo npx dib build -t tar busybox-root ${name}   # a real build, in seconds`,
+      `  npm publish, then in an image project: npx dib add ${pkg}`,
       '',
     ].join('\n'),
   );

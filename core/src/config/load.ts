@@ -5,7 +5,7 @@
  * column, and so that problems found later can name the line of the key. A config may export
  * an object, a promise of one, or a function of `{ command, arch }` (vite's form).
  */
-import { cosmiconfig, type Loader } from 'cosmiconfig';
+import { cosmiconfig, defaultLoaders, type Loader } from 'cosmiconfig';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
@@ -14,7 +14,7 @@ import { jsonSyntaxError } from './json-syntax.js';
 import type { ConfigProblem } from './problems.js';
 import type { ConfigEnv, DibConfig } from './schema.js';
 import { hostArch } from './settings.js';
-import { loadTsConfig } from './ts-loader.js';
+import { explainModuleMismatch, loadTsConfig } from './ts-loader.js';
 import { checkConfig, type Locate, type PathSegment } from './validate.js';
 
 export const SEARCH_PLACES = [
@@ -89,6 +89,13 @@ const jsonLoader: Loader = (file, content) => {
 };
 
 const tsLoader: Loader = (filepath, content) => loadTsConfig(filepath, content);
+const jsLoader: Loader = async (filepath, content) => {
+  try {
+    return await defaultLoaders['.js'](filepath, content);
+  } catch (e) {
+    throw explainModuleMismatch(filepath, e) ?? e;
+  }
+};
 
 export interface LoadedConfig {
   file: string;
@@ -102,7 +109,7 @@ function explorer() {
   return cosmiconfig('dib', {
     searchPlaces: SEARCH_PLACES,
     searchStrategy: 'none',
-    loaders: { '.ts': tsLoader, '.mts': tsLoader, '.json': jsonLoader, '.yaml': yamlLoader, '.yml': yamlLoader, noExt: yamlLoader },
+    loaders: { '.ts': tsLoader, '.mts': tsLoader, '.js': jsLoader, '.json': jsonLoader, '.yaml': yamlLoader, '.yml': yamlLoader, noExt: yamlLoader },
     cache: false,
   });
 }

@@ -190,6 +190,8 @@ export async function resolveConfigDetailed(opts: ResolveOptions): Promise<Resol
     if (value !== undefined) config[key] = value;
   }
   if (loaded === undefined) delete config.file;
+  // who asked for the elements, for "required by" in element errors
+  config.elementsFrom = sources.elements?.some((x) => x.kind === 'cli') ? 'command line' : 'config';
   const elements = config.elements as string[];
   if (opts.requireElements !== false && elements.length === 0) {
     throw new DibError('E_USAGE', loaded ? `${path.basename(loaded.file)}: no elements to build` : 'no elements given and no dib config found in ' + opts.cwd, {

@@ -56,5 +56,7 @@ export type ResolvedConfig = Simplify<
     file?: string;
     /** directory names and relative paths are resolved from */
     baseDir: string;
+    /** where `elements` came from (for "required by" in element errors) */
+    elementsFrom?: 'config' | 'command line';
   } & { [K in Always]: ResolvedOf<K> } & { [K in Maybe]?: Exclude<ResolvedOf<K>, undefined> }
 >;

@@ -59,6 +59,12 @@ export interface ElementDefinition {
   pkgMap?: PkgMap;
   /** block-device-default.yaml: the layout this element proposes (first element wins) */
   blockDevice?: BlockDeviceConfig | ((env: Readonly<Env>) => BlockDeviceConfig | undefined);
+  /**
+   * The architectures this element can build for (Debian names: amd64, arm64, …), checked
+   * before any work; absent: any. An element that builds a root from host binaries (busybox-root)
+   * or needs an emulator for foreign ones (debootstrap) says so here.
+   */
+  arches?: readonly string[] | ((env: Readonly<Env>) => readonly string[] | undefined);
   /** host tools needed (by `dib doctor` and the pre-flight check) */
   hostTools?: HostTool[] | ((env: Readonly<Env>) => HostTool[]);
   /** Tap the build's hooks. Called once per build, in resolved element order. */

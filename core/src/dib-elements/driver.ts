@@ -14,7 +14,7 @@ import type { PhaseName, PhaseWhere } from '../contract/phases.js';
 import type { Build } from '../contract/build.js';
 import { DibError } from '../errors.js';
 import { mountReadOnly, mountsBelow, unmountBelow } from '../chroot/mounts.js';
-import { IN_TARGET } from './env.js';
+import { IN_TARGET, writeElementListFiles } from './env.js';
 import { generateHooksTree } from './hooks-tree.js';
 import { CLIENT_SCRIPT, pkgMapClientScript } from './install-packages.js';
 import { spoolDir } from './script.js';
@@ -40,6 +40,9 @@ export async function prepareLegacy(build: Build): Promise<void> {
     if (await fs.pathExists(client)) continue;
     await fs.ensureDir(path.dirname(client));
     await fs.writeFile(client, script, { mode: 0o755 });
+  }
+  for (const name of await writeElementListFiles(hooks, build.elements)) {
+    build.log.warn(`${name} is too large for one environment variable (${build.elements.length} elements): DIB scripts find it in the file $${name}_FILE`);
   }
   build.log.debug(`hooks tree of the directory elements is in ${hooks}`);
 }

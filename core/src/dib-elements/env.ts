@@ -1,7 +1,14 @@
 /**
- * The environment DIB gives its scripts (docs/dib-behaviour.md#script-environment) on top of dib's build environment:
- * the exported bash function `get_image_element_array`, DIB_PYTHON_EXEC, DIB_LOCKFILES, and the
- * PATH of host and chroot scripts.
+ * The environment DIB gives its scripts (docs/dib-behaviour.md#script-environment) on top of
+ * dib's build environment: the exported bash function `get_image_element_array`,
+ * DIB_PYTHON_EXEC, DIB_LOCKFILES, and the PATH of host and chroot scripts.
+ *
+ * The element list reaches scripts through a file in the hooks tree, not through one
+ * environment variable: DIB exports `get_image_element_array` with every `[name]=path` in its
+ * body, and Linux refuses to start a program when one environment string passes 128 KiB
+ * (E2BIG) — about 2000 elements. Here the function reads the file; IMAGE_ELEMENT and
+ * IMAGE_ELEMENT_YAML stay in the environment, as DIB has them, unless one is too large to pass:
+ * then it is left out and `<NAME>_FILE` names the file that holds it.
  */
 import fs from 'fs-extra';
 import path from 'node:path';
@@ -13,14 +20,59 @@ import type { Env } from '../vocabulary.js';
 /** Where the hooks tree is inside the chroot during chroot phases. */
 export const IN_TARGET = '/tmp/in_target.d';
 
-
-/** The value of `BASH_FUNC_get_image_element_array%%`: echoes `[name]=path …` for `declare -A`. */
-export function imageElementArrayFunction(elements: readonly Pick<ResolvedElement, 'name' | 'dir'>[]): string {
-  const words = [...elements]
+/** The words `get_image_element_array` prints: `[name]=path …`, sorted by name, for `declare -A`. */
+export function imageElementArrayWords(elements: readonly Pick<ResolvedElement, 'name' | 'dir'>[]): string {
+  return [...elements]
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((e) => `[${e.name}]=${e.dir}`)
     .join(' ');
-  return `() {  echo ${shellQuote(words)}\n}`;
+}
+
+/** The hooks-tree file holding the element array (and the spilled variables' files). */
+export const ELEMENT_ARRAY_FILE = 'image-element-array';
+
+/** The value of `BASH_FUNC_get_image_element_array%%`: prints the element array file. */
+export function imageElementArrayFunction(file: string): string {
+  return `() {  cat ${shellQuote(file)}\n}`;
+}
+
+/** One environment string (NAME=value) longer than this cannot be passed to a program. */
+const MAX_ENV_STRING = 128 * 1024 - 1;
+function tooLarge(name: string, value: string | undefined): boolean {
+  return value !== undefined && Buffer.byteLength(`${name}=${value}`) > MAX_ENV_STRING;
+}
+
+/** Whether NAME=value can be passed to a program (one environment string is at most 128 KiB). */
+export function fitsInEnvironment(name: string, value: string): boolean {
+  return !tooLarge(name, value);
+}
+
+/** The element-list variables of a build, by name (what IMAGE_ELEMENT* hold). */
+export function elementListValues(elements: readonly Pick<ResolvedElement, 'name' | 'dir'>[]): Record<string, string> {
+  return { IMAGE_ELEMENT: elements.map((e) => e.name).join(' '), IMAGE_ELEMENT_YAML: imageElementYaml(elements) };
+}
+
+/** IMAGE_ELEMENT_YAML: block-style YAML mapping name → path, keys sorted. */
+export function imageElementYaml(elements: readonly Pick<ResolvedElement, 'name' | 'dir'>[]): string {
+  return [...elements]
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
+    .map((e) => `${e.name}: ${e.dir}`)
+    .join('\n');
+}
+
+/**
+ * Write the element array (and any element-list variable too large for the environment) into
+ * the hooks tree, before any script runs. Returns the names that will be passed by file.
+ */
+export async function writeElementListFiles(hooksDir: string, elements: readonly Pick<ResolvedElement, 'name' | 'dir'>[]): Promise<string[]> {
+  await fs.writeFile(path.join(hooksDir, ELEMENT_ARRAY_FILE), imageElementArrayWords(elements) + '\n');
+  const spilled: string[] = [];
+  for (const [name, value] of Object.entries(elementListValues(elements))) {
+    if (!tooLarge(name, value)) continue;
+    await fs.writeFile(path.join(hooksDir, name), value);
+    spilled.push(name);
+  }
+  return spilled;
 }
 
 let python: string | undefined | null = null;
@@ -31,11 +83,19 @@ function pythonExec(): string | undefined {
   return python;
 }
 
-/** Variables every legacy script sees in addition to the phase environment. */
-export function scriptEnv(env: Readonly<Env>, elements: readonly Pick<ResolvedElement, 'name' | 'dir'>[]): Record<string, string> {
-  const out: Record<string, string> = {
-    'BASH_FUNC_get_image_element_array%%': imageElementArrayFunction(elements),
+/**
+ * Variables every DIB script sees in addition to the phase environment (undefined: removed).
+ * `hooksAt` is where the script finds the hooks tree: TMP_HOOKS_PATH on the host,
+ * /tmp/in_target.d in the chroot.
+ */
+export function scriptEnv(env: Readonly<Env>, hooksAt: string, elements: readonly Pick<ResolvedElement, 'name' | 'dir'>[]): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {
+    'BASH_FUNC_get_image_element_array%%': imageElementArrayFunction(path.posix.join(hooksAt, ELEMENT_ARRAY_FILE)),
   };
+  // the build environment leaves out what cannot be passed (see buildEnvironment)
+  for (const [name, value] of Object.entries(elementListValues(elements))) {
+    if (tooLarge(name, value)) out[`${name}_FILE`] = path.posix.join(hooksAt, name);
+  }
   const py = pythonExec();
   if (!env.DIB_PYTHON_EXEC && py) out.DIB_PYTHON_EXEC = py;
   if (!env.DIB_LOCKFILES && env.DIB_IMAGE_CACHE) out.DIB_LOCKFILES = path.join(env.DIB_IMAGE_CACHE, 'lockfiles');

@@ -45,8 +45,8 @@ export async function runScript(ctx: PhaseContext, ref: ScriptRef): Promise<void
   const fragments = await listFragments(path.join(hooks, 'environment.d'));
   const log = ctx.log.child(`${ctx.element} ${rel}`);
   const runners = { host: ctx.host.withLogger(log), target: ctx.target.withLogger(log) };
-  const extra = scriptEnv(ctx.env, ctx.elements);
   const where = phaseInfo(ref.phase).where;
+  const extra = scriptEnv(ctx.env, where === 'host' ? hooks : IN_TARGET, ctx.elements);
   try {
     if (where === 'host') {
       const shim = await sudoShimDir(path.join(ctx.build.paths.buildDir, 'host-bin'));

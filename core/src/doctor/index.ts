@@ -7,9 +7,11 @@ import type { DiskLayout } from '../disk/layout.js';
 import { DibError } from '../errors.js';
 import { CACHE_LIMITS, WORK_LIMITS, diskCheck, kvmCheck, mirrorCheck, rootCheck, sandboxCheck, type CheckResult } from './checks.js';
 import { aptInstallLine, checkTools, collectHostTools, type ToolStatus } from './tools.js';
+import { checkArchitecture, checkDisk, checkOutputDir, checkRelease, checkWorkDir } from './preflight.js';
 
 export * from './tools.js';
 export * from './checks.js';
+export * from './preflight.js';
 
 export interface DoctorReport {
   /** config file, or undefined when there is none */
@@ -26,12 +28,8 @@ export interface DoctorReport {
 
 /** The disk layout the build will use (undefined when it cannot be planned yet). */
 export async function buildLayout(build: DibBuild): Promise<DiskLayout | undefined> {
-  try {
-    const { planBuildLayout } = await import('../pipeline/finish.js');
-    return await planBuildLayout(build);
-  } catch {
-    return undefined;
-  }
+  // the build's one plan (memoised: the same UUIDs as the block-device phase)
+  return build.diskPlan().catch(() => undefined);
 }
 
 export interface DoctorOptions {
@@ -62,6 +60,12 @@ export async function diagnose(build: DibBuild | undefined, opts: DoctorOptions 
     const qemu = tools.find((t) => t.command === 'qemu-system-x86_64')?.found;
     checks.push(await kvmCheck(qemu));
   }
+  if (build) {
+    // the build's own pre-flight checks, as doctor lines
+    checks.push(await asCheck('output-dir', `output dir ${build.config.name.replace(/\/[^/]*$/, '')} is writable`, () => checkOutputDir(build)));
+    checks.push(await asCheck('arch', `every element builds for ${build.config.arch}`, () => checkArchitecture(build)));
+    checks.push(await asCheck('disk', 'image size and partitions fit', () => checkDisk(build, layout)));
+  }
   if (opts.network ?? true) {
     checks.push(build ? await mirrorCheck(build.env, { offline: build.config.offline }) : { id: 'mirror', level: 'skip', message: 'mirror: no config, nothing to check' });
   }
@@ -78,20 +82,46 @@ export async function diagnose(build: DibBuild | undefined, opts: DoctorOptions 
 }
 
 /**
- * The build's pre-flight: every host tool the build needs (not dib boot's), checked before any
- * work. Throws one E_HOST_TOOL_MISSING naming each missing tool, who needs it and the apt-get
- * line. Returns warnings (low disk space) for the log.
+ * The build's pre-flight, before any work: every host tool the build needs (not dib boot's; one
+ * E_HOST_TOOL_MISSING naming each missing tool, who needs it and the apt-get line), the
+ * architecture, the work, cache and output dirs, the image size and partitions, and that the
+ * release exists on the mirror (not offline). Each failure has its own code and exit status 2.
+ * Returns warnings (low disk space, a read-only cache, an unreachable mirror) for the log.
  */
-export async function preflight(build: DibBuild, opts: { pathEnv?: string } = {}): Promise<string[]> {
-  const layout = await buildLayout(build);
+export async function preflight(build: DibBuild, opts: { pathEnv?: string; network?: boolean; fetchImpl?: typeof fetch } = {}): Promise<string[]> {
+  // a bad block-device config is E_BLOCK_DEVICE_CONFIG here, before anything is made
+  const layout = await build.diskPlan();
   const tools = checkTools(collectHostTools({ elements: build.elements, env: build.env, types: build.config.types, layout }), opts.pathEnv);
   const missing = tools.filter((t) => !t.found);
   if (missing.length) throw missingToolsError(missing);
+  checkArchitecture(build);
+  await checkWorkDir(build.config.workDir);
+  await build.cache.prepare();
+  await checkOutputDir(build);
+  await checkDisk(build, layout);
   const warnings: string[] = [];
-  for (const c of [await diskCheck('work-dir', 'work dir', build.config.workDir, WORK_LIMITS), await diskCheck('cache-dir', 'cache dir', build.config.cacheDir, CACHE_LIMITS)]) {
+  const space = [await diskCheck('work-dir', 'work dir', build.config.workDir, WORK_LIMITS)];
+  // a cache that is not written to needs no space (prepare() said so already)
+  if (build.cache.writable) space.push(await diskCheck('cache-dir', 'cache dir', build.config.cacheDir, CACHE_LIMITS));
+  for (const c of space) {
     if (c.level === 'warn' || c.level === 'fail') warnings.push(`${c.message}${c.hint ? ` (${c.hint})` : ''}`);
   }
+  if (opts.network ?? true) {
+    const release = await checkRelease(build, { fetchImpl: opts.fetchImpl });
+    for (const n of release.notes) build.log.info(n);
+    warnings.push(...release.warnings);
+  }
   return warnings;
+}
+
+async function asCheck(id: string, ok: string, fn: () => unknown): Promise<CheckResult> {
+  try {
+    await fn();
+    return { id, level: 'ok', message: ok };
+  } catch (e) {
+    if (!(e instanceof DibError)) throw e;
+    return { id, level: 'fail', message: `${e.message} [${e.code}]`, ...(e.hint ? { hint: e.hint } : {}) };
+  }
 }
 
 export function missingToolsError(missing: readonly ToolStatus[]): DibError {

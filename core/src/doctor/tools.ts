@@ -38,6 +38,7 @@ export function coreHostTools(types: readonly OutputType[], layout?: Pick<DiskLa
     { command: 'chroot', package: 'coreutils', why: 'runs the chroot phases (pre-install, install, post-install, finalise) in the image tree' },
     { command: 'mount', package: 'mount', why: 'mounts /proc, /sys and /dev in the image tree' },
     { command: 'umount', package: 'mount', why: 'unmounts the image tree after each phase and on cleanup' },
+    { command: 'flock', package: 'util-linux', why: 'locks cache entries shared between builds (flock(2), released by the kernel)' },
   ];
   if (types.some((t) => DISK_TYPES.includes(t))) {
     const fsTypes = new Set(layout ? layout.filesystems.map((f) => f.type) : ['ext4']);

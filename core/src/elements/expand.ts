@@ -7,10 +7,13 @@
 import { DibError } from '../errors.js';
 import { archFamily } from '../util/arch.js';
 import type { ResolvedElement } from '../contract/element.js';
+import type { RequiredBy } from './resolve.js';
 
 export interface ExpandOptions {
-  /** resolve a name to an element (throws E_ELEMENT_NOT_FOUND) */
-  resolve(name: string): Promise<ResolvedElement>;
+  /** resolve a name to an element, as required by `by` (throws E_ELEMENT_NOT_FOUND) */
+  resolve(name: string, by?: RequiredBy): Promise<ResolvedElement>;
+  /** who asked for each requested name (the config, the command line, dib itself) */
+  requestedBy?: (name: string) => RequiredBy | undefined;
   /** skip the operating-system check (element-info, tests) */
   requireOs?: boolean;
 }
@@ -48,8 +51,10 @@ export async function expandElements(requested: readonly string[], opts: ExpandO
 
   // requested names resolve first; a name that resolves to a differently named element
   // (a path or package name) is recorded under the element's own name.
+  const requiredBy = new Map<string, RequiredBy>();
+  const edges: Array<[string, ResolvedElement]> = [];
   for (const n of requested) {
-    const r = await opts.resolve(n);
+    const r = await opts.resolve(n, opts.requestedBy?.(n));
     if (!final.has(r.name)) {
       final.add(r.name);
       queue.push(r.name);
@@ -61,7 +66,7 @@ export async function expandElements(requested: readonly string[], opts: ExpandO
   while (queue.length) {
     const name = queue.shift()!;
     if (provided.has(name)) continue;
-    const r = byName.get(name) ?? (await opts.resolve(name));
+    const r = byName.get(name) ?? (await opts.resolve(name, requiredBy.get(name)));
     byName.set(name, r);
     order.push(name);
     for (const p of r.element.provides ?? []) {
@@ -74,10 +79,16 @@ export async function expandElements(requested: readonly string[], opts: ExpandO
       provided.set(p, name);
     }
     for (const dep of r.element.deps ?? []) {
-      if (!final.has(dep) && !provided.has(dep)) queue.push(dep);
+      if (!final.has(dep) && !provided.has(dep)) {
+        queue.push(dep);
+        requiredBy.set(dep, { kind: 'element', element: r });
+      } else edges.push([dep, r]);
       final.add(dep);
     }
   }
+  // every other element that depends on a name already in the build: the resolver warns when
+  // that element's own lookup finds another version than the one the build uses
+  for (const [dep, by] of edges) if (byName.has(dep) && !provided.has(dep)) await opts.resolve(dep, { kind: 'element', element: by });
 
   const clash = [...requestedNames].filter((n) => provided.has(n) && provided.get(n) !== n);
   if (clash.length) {

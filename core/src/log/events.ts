@@ -18,16 +18,42 @@ export type BuildEvent =
 
 export type EventListener = (event: BuildEvent) => void;
 
+function maskStrings<T>(v: T, mask: (s: string) => string): T {
+  if (typeof v === 'string') return mask(v) as T;
+  if (Array.isArray(v)) return v.map((x) => maskStrings(x, mask)) as T;
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = maskStrings(x, mask);
+    return out as T;
+  }
+  return v;
+}
+
 /** A tiny synchronous event bus. */
 export class EventBus {
   private listeners: EventListener[] = [];
+  private masks: Array<(text: string) => string> = [];
+
+  /**
+   * Pass every string of every event through `mask` before any listener sees it (the build's
+   * secrets become `<redacted>` in the log, the log file and the --json events alike).
+   */
+  addMask(mask: (text: string) => string): void {
+    this.masks.push(mask);
+  }
   on(listener: EventListener): () => void {
     this.listeners.push(listener);
     return () => {
       this.listeners = this.listeners.filter((l) => l !== listener);
     };
   }
+  /** `text` as listeners would see it (secrets masked). */
+  mask(text: string): string {
+    for (const m of this.masks) text = m(text);
+    return text;
+  }
   emit(event: BuildEvent): void {
+    for (const m of this.masks) event = maskStrings(event, m);
     for (const l of this.listeners) l(event);
   }
 }

@@ -6,8 +6,6 @@
  */
 import { rmSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { releaseStagingDir, stagingDir } from '../sandbox/leftovers.js';
 import { tempPathFor } from './naming.js';
 
 const live = new Set<string>();
@@ -50,13 +48,9 @@ export interface AtomicWrite {
   discard(): Promise<void>;
 }
 
-/**
- * Start an atomic write of `dest`. The temporary file is in the build's hidden staging directory
- * next to `dest` (same filesystem, so the rename is atomic), which carries the build's owner
- * marker: if the build is killed, the next one removes what it left (sandbox/leftovers.ts).
- */
+/** Start an atomic write of `dest`. */
 export function beginAtomic(dest: string): AtomicWrite {
-  const tmp = join(stagingDir(dirname(dest)), basename(tempPathFor(dest)));
+  const tmp = tempPathFor(dest);
   const untrack = trackTemp(tmp);
   let settled = false;
   return {
@@ -66,14 +60,12 @@ export function beginAtomic(dest: string): AtomicWrite {
       await rename(tmp, dest);
       settled = true;
       untrack();
-      releaseStagingDir(dirname(dest));
     },
     async discard() {
       if (settled) return;
       settled = true;
       await rm(tmp, { force: true, recursive: true });
       untrack();
-      releaseStagingDir(dirname(dest));
     },
   };
 }

@@ -7,4 +7,5 @@ export { requiredHostTools, assertHostTools, findTool } from './tools.js';
 export { outputPath, checksumPaths, OUTPUT_EXTENSIONS } from './naming.js';
 export { hashFile, checksumLine } from './checksum.js';
 export { writeAtomic } from './atomic.js';
-export type { WriteOutputsOptions, OutputFile, OutputHostTool, SquashfsCompression, OutputType } from './types.js';
+export { OutputSet, OUTPUT_SET_KEY, isDibTempOutput, stageOutput, sweepStaleOutputs } from './set.js';
+export type { OutputStager, WriteOutputsOptions, OutputFile, OutputHostTool, SquashfsCompression, OutputType } from './types.js';

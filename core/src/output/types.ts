@@ -10,7 +10,20 @@ export type { OutputType };
 /** Compression used for squashfs outputs. */
 export type SquashfsCompression = 'xz' | 'zstd';
 
+/** Where outputs are staged to be committed together (OutputSet). */
+export interface OutputStager {
+  /** a path to write `dest` to; it appears at `dest` when the set is committed */
+  stage(dest: string): Promise<string>;
+  /** remove `file` when the set is committed */
+  removeOnCommit(file: string): void;
+}
+
 export interface WriteOutputsOptions {
+  /**
+   * stage every file in this set instead of renaming each into place as soon as it is done
+   * (the build commits its outputs, manifests and report together at the end)
+   */
+  set?: OutputStager;
   /** output types to write; duplicates are ignored, order is kept in the result */
   types: readonly OutputType[];
   /** absolute output base name (IMAGE_NAME), e.g. `/x/image` → `/x/image.qcow2` */

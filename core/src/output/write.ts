@@ -12,7 +12,7 @@ import { checksumPaths, outputPath, uniqueTypes } from './naming.js';
 import { qcow2Args, qemuImgPercent, vhdArgs, withProgress } from './qemu-img.js';
 import { assertHostTools, gzipProgram } from './tools.js';
 import { gzipCompressor, mksquashfsArgs, tarArgs } from './tree.js';
-import type { OutputFile, OutputType, WriteOutputsOptions } from './types.js';
+import type { OutputFile, OutputStager, OutputType, WriteOutputsOptions } from './types.js';
 import { OUTPUT_TYPES } from '../config/schema.js';
 import { formatBytes } from '../util/bytes.js';
 
@@ -165,7 +165,8 @@ async function writeOne(type: OutputType, opts: WriteOutputsOptions, excludes: s
   const sums = checksumPaths(dest);
   opts.log.info(`writing ${type} output ${dest}`);
   const started = Date.now();
-  const main = beginAtomic(dest);
+  const begin = async (p: string): Promise<AtomicWrite> => (opts.set ? staged(opts.set, p) : beginAtomic(p));
+  const main = await begin(dest);
   const side: AtomicWrite[] = [];
   const raw = { moved: false };
   try {
@@ -178,7 +179,7 @@ async function writeOne(type: OutputType, opts: WriteOutputsOptions, excludes: s
         [sums.md5, hashes.md5!],
         [sums.sha256, hashes.sha256],
       ] as const) {
-        const w = beginAtomic(path);
+        const w = await begin(path);
         side.push(w);
         await writeFile(w.tmp, checksumLine(hex, dest), { flag: 'wx' });
         checksumFiles.push(path);
@@ -189,6 +190,9 @@ async function writeOne(type: OutputType, opts: WriteOutputsOptions, excludes: s
     raw.moved = false;
     if (opts.checksum) {
       for (const w of side) await w.commit();
+    } else if (opts.set) {
+      opts.set.removeOnCommit(sums.md5);
+      opts.set.removeOnCommit(sums.sha256);
     } else {
       // checksum files of a replaced output would no longer match it
       await rm(sums.md5, { force: true });
@@ -206,6 +210,21 @@ async function writeOne(type: OutputType, opts: WriteOutputsOptions, excludes: s
     await main.discard().catch(() => {});
     throw wrapError(e, type, dest, opts.signal);
   }
+}
+
+/** A write into an output set: "commit" is the set's, at the end of the build. */
+async function staged(set: OutputStager, dest: string): Promise<AtomicWrite> {
+  const tmp = await set.stage(dest);
+  let done = false;
+  return {
+    tmp,
+    async commit() {
+      done = true;
+    },
+    async discard() {
+      if (!done) await rm(tmp, { force: true, recursive: true });
+    },
+  };
 }
 
 function wrapError(e: unknown, type: OutputType, dest: string, signal?: AbortSignal): DibError {

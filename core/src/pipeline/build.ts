@@ -10,8 +10,7 @@ import type { ResolvedConfig } from '../config/schema.js';
 import { DirCache } from '../cache/cache.js';
 import type { ResolvedElement } from '../contract/element.js';
 import { BUILD_IDENTITY } from '../contract/hooks-registry.js';
-import { ElementResolver } from '../elements/resolve.js';
-import { expandElements, withImplicitElements } from '../elements/expand.js';
+import { resolveBuildElements } from '../elements/closure.js';
 import { DibError, isDibError } from '../errors.js';
 import { EventBus, now } from '../log/events.js';
 import { EventLogger } from '../log/logger.js';
@@ -20,6 +19,7 @@ import { buildEnvironment } from './environment.js';
 import { createPhaseHooks, tapError, type PhaseHookSet } from './hooks.js';
 import type { PhaseName } from '../contract/phases.js';
 import { MapState } from './state.js';
+import { secretMasker } from '../util/secrets.js';
 import { removeTree } from '../chroot/mounts.js';
 import { claimDir } from '../sandbox/leftovers.js';
 import { guardTap } from './tap-guard.js';
@@ -59,6 +59,8 @@ export class DibBuild implements Build {
   readonly cleanup: Cleanup;
   readonly cache: DirCache;
   readonly tapTimings: TapTiming[] = [];
+  /** element resolution's warnings (two packages for one name, …); the driver logs them after build-start */
+  readonly resolutionWarnings: string[] = [];
   currentPhase: PhaseName | undefined;
   paths: BuildPaths;
   private readonly hookSet: PhaseHookSet;
@@ -79,6 +81,8 @@ export class DibBuild implements Build {
     this.cleanup = new Cleanup(this.log);
     this.cache = new DirCache(config.cacheDir, config.offline, this.log, signal);
     this.env = buildEnvironment({ config, elements, envOrder, argv });
+    // nothing the build records shows a secret's value (the log, the log file, --json)
+    bus.addMask(secretMasker(this.env, process.env));
     this.paths = { buildDir: '', hooksDir: '', targetRoot: '', imageDir: '', outputBase: config.name };
     this.hookSet = createPhaseHooks({
       installTypeOf: (el) => this.installTypeOf(el),
@@ -149,7 +153,7 @@ export class DibBuild implements Build {
     const buildDir = await fs.mkdtemp(path.join(this.config.workDir, 'dib_build.'));
     const imageDir = await fs.mkdtemp(path.join(this.config.workDir, 'dib_image.'));
     // owner markers: if this build is killed, the next one removes these (sandbox/leftovers.ts)
-    const [imageLock, buildLock] = [claimDir(imageDir), claimDir(buildDir)];
+    const [imageLock, buildLock] = await Promise.all([claimDir(imageDir), claimDir(buildDir)]);
     this.cleanup.push(`remove ${imageDir}`, () => removeTree(imageDir, this.log).finally(() => imageLock.release()));
     this.cleanup.push(`remove ${buildDir}`, () => removeTree(buildDir, this.log).finally(() => buildLock.release()));
     this.paths = {
@@ -232,9 +236,8 @@ function unavailableRunners(): Runners {
 /** Resolve, expand, compute the environment and register every element's taps. */
 export async function createBuild(opts: CreateBuildOptions): Promise<DibBuild> {
   const { config } = opts;
-  const resolver = new ElementResolver({ baseDir: config.baseDir, elementsPath: config.elementsPath });
-  const requested = withImplicitElements(config.elements, { arch: config.arch, skipBase: config.skipBase });
-  const expansion = await expandElements(requested, { resolve: (n) => resolver.resolve(n), requireOs: opts.requireOs });
+  const warnings: string[] = [];
+  const expansion = await resolveBuildElements(config, { warn: (m) => warnings.push(m), requireOs: opts.requireOs });
   const build = new DibBuild(
     config,
     expansion.elements,
@@ -244,6 +247,7 @@ export async function createBuild(opts: CreateBuildOptions): Promise<DibBuild> {
     opts.signal ?? new AbortController().signal,
     opts.argv ?? [],
   );
+  build.resolutionWarnings.push(...warnings);
   await build.applyElements();
   return build;
 }

@@ -15,7 +15,8 @@ import { writeFstab, writeImages, type WrittenOutput } from './finish.js';
 import { layoutEnv } from '../disk/layout.js';
 import type { Env } from '../vocabulary.js';
 import { PHASES, type PhaseName } from '../contract/phases.js';
-import { writeReport } from './report.js';
+import { collectInventory, writeReport, writeSbom, type CollectedInventory } from './report.js';
+import { OUTPUT_SET_KEY, OutputSet } from '../output/set.js';
 import { breakpointRunner, type Breakpoints } from './breakpoints.js';
 import { enterLegacyPhase, prepareLegacy } from '../dib-elements/driver.js';
 
@@ -30,6 +31,8 @@ export interface BuildResult {
   phases: PhaseTiming[];
   outputs: WrittenOutput[];
   report?: string;
+  /** the bill of materials (`sbom.spdx.json`, `sbom.cdx.json`), when an element inventoried the image */
+  sbom?: string[];
   error?: DibError;
 }
 
@@ -50,8 +53,13 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
   let outputs: WrittenOutput[] = [];
   const { log, bus, signal } = build;
   bus.emit({ type: 'build-start', time: now(), name: build.config.name, elements: build.elements.map((e) => e.name), types: build.config.types });
+  for (const w of build.resolutionWarnings) log.warn(w);
   let error: DibError | undefined;
   let mounts: ChrootMounts | undefined;
+  // every output, <name>.d included, is staged and put in place together at the very end
+  const outputSet = new OutputSet(log, path.dirname(build.config.name));
+  build.state.set(OUTPUT_SET_KEY, outputSet);
+  let inventory: CollectedInventory | undefined;
   try {
     // the disk is planned once, here: a bad block-device config fails before any work, and
     // every phase sees DIB's layout variables (DIB_ROOT_LABEL, …) as DIB exports them before root.d
@@ -120,6 +128,8 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
     for (const phase of ['pre-finalise', 'finalise', 'cleanup'] as const) await runPhase(phase);
     await m.unmount();
     await finaliseBase(root);
+    // the packages of the finished tree, for the bill of materials (written with the report)
+    inventory = await collectInventory(build);
 
     // not a DIB phase, but where the rest of the time goes: shown in the timing table
     const w0 = performance.now();
@@ -140,12 +150,37 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
   const seconds = (performance.now() - t0) / 1000;
   const result: BuildResult = { ok: !error, seconds, phases, outputs, error };
   if (!error) {
+    if (inventory) {
+      try {
+        result.sbom = await writeSbom(build, result, inventory);
+      } catch (e) {
+        log.warn(`could not write the bill of materials: ${(e as Error).message}`);
+      }
+    }
     try {
       result.report = await writeReport(build, result);
     } catch (e) {
       log.warn(`could not write the build report: ${(e as Error).message}`);
     }
+    try {
+      await outputSet.commit();
+      for (const o of outputs) bus.emit({ type: 'output', time: now(), path: o.path, format: o.format, bytes: o.bytes, sha256: o.sha256 });
+    } catch (e) {
+      error = toDibError(e);
+      Object.assign(result, { ok: false, error, report: undefined });
+    }
   }
+  if (error) {
+    // the error is printed and recorded: a failed script's last lines may show a secret
+    const e = error;
+    const masked = { message: bus.mask(e.message), hint: e.hint === undefined ? undefined : bus.mask(e.hint), details: e.details.map((d) => bus.mask(d)) };
+    if (masked.message !== e.message || masked.hint !== e.hint || masked.details.some((d, i) => d !== e.details[i])) {
+      error = new DibError(e.code, masked.message, { hint: masked.hint, details: masked.details, exitCode: e.exitCode, ...(e.phase ? { phase: e.phase } : {}), ...(e.element ? { element: e.element } : {}), ...(e.tap ? { tap: e.tap } : {}) });
+      result.error = error;
+    }
+  }
+  // a failed or interrupted build: the previous outputs stay as they were
+  if (error) await outputSet.discard().catch((e) => log.warn(`could not remove staged outputs: ${(e as Error).message}`));
   bus.emit({ type: 'result', time: now(), ok: !error, seconds, ...(error ? { error: error.toJSON() } : {}) });
   return result;
 }

@@ -6,11 +6,14 @@
 import path from 'node:path';
 import type { ResolvedConfig } from '../config/schema.js';
 import { DibError } from '../errors.js';
+import { elementListValues, fitsInEnvironment, imageElementYaml } from '../dib-elements/env.js';
+import { redactAssignments, redactEnv, secretMasker, secretPatterns } from '../util/secrets.js';
 import type { ResolvedElement } from '../contract/element.js';
 import type { Env } from '../vocabulary.js';
 
-/** `DIB_ENV` as DIB records it: a `declare -x` line per DIB_* variable, sorted. */
-export function dibEnvDump(env: Readonly<Env>): string {
+/** `DIB_ENV` as DIB records it: a `declare -x` line per DIB_* variable, sorted; secrets redacted. */
+export function dibEnvDump(rawEnv: Readonly<Env>): string {
+  const env = redactEnv(rawEnv);
   return Object.keys(env)
     .filter((k) => k.startsWith('DIB_') && k !== 'DIB_ENV' && k !== 'DIB_ARGS')
     .sort()
@@ -18,13 +21,7 @@ export function dibEnvDump(env: Readonly<Env>): string {
     .join('\n');
 }
 
-/** IMAGE_ELEMENT_YAML: block-style YAML mapping name → path, keys sorted. */
-export function imageElementYaml(elements: readonly ResolvedElement[]): string {
-  return [...elements]
-    .sort((a, b) => (a.name < b.name ? -1 : 1))
-    .map((e) => `${e.name}: ${e.dir}`)
-    .join('\n');
-}
+export { imageElementYaml };
 
 export interface EnvInputs {
   config: ResolvedConfig;
@@ -46,8 +43,8 @@ export function buildEnvironment({ config, elements, envOrder, argv }: EnvInputs
     DIB_OFFLINE: config.offline ? '1' : '',
     DIB_DEFAULT_INSTALLTYPE: config.installType,
     ELEMENTS_PATH: config.elementsPath.join(':'),
-    IMAGE_ELEMENT: elements.map((e) => e.name).join(' '),
-    IMAGE_ELEMENT_YAML: imageElementYaml(elements),
+    // what one environment string can hold; DIB scripts get the rest as a file (<NAME>_FILE)
+    ...Object.fromEntries(Object.entries(elementListValues(elements)).filter(([k, v]) => fitsInEnvironment(k, v))),
     DIB_ARGS: argv.join(' '),
     ...config.env,
   };
@@ -72,5 +69,7 @@ export function buildEnvironment({ config, elements, envOrder, argv }: EnvInputs
     for (const [k, v] of Object.entries(e)) if (env[k] === undefined) env[k] = String(v);
   }
   env.DIB_ENV = dibEnvDump(env);
+  // DIB_ARGS is recorded (dib_arguments): `-e NAME=secret` must not be
+  env.DIB_ARGS = secretMasker(env, process.env)(redactAssignments(env.DIB_ARGS ?? '', secretPatterns(env)));
   return env;
 }

@@ -20,7 +20,7 @@ import {
   type DiskLayout,
   MiB,
 } from '../disk/index.js';
-import { writeOutputs } from '../output/index.js';
+import { OUTPUT_SET_KEY, writeOutputs } from '../output/index.js';
 import type { DibBuild } from './build.js';
 import type { Build } from '../contract/build.js';
 import { getDiskHooks } from '../contract/disk-hooks.js';
@@ -114,10 +114,9 @@ export async function writeImages(build: DibBuild, host: CommandRunner): Promise
     run: host,
     log: build.log,
     signal: build.signal,
+    // staged: the driver commits them with <name>.d once the whole build has succeeded
+    ...(build.state.get(OUTPUT_SET_KEY) ? { set: build.state.get(OUTPUT_SET_KEY) } : {}),
     onProgress: (label, percent) => build.bus.emit({ type: 'progress', time: now(), label, done: Math.round(percent), total: 100, unit: '%' }),
   });
-  for (const o of written) {
-    build.bus.emit({ type: 'output', time: now(), path: o.path, format: o.format, bytes: o.bytes, sha256: o.sha256 });
-  }
   return written.map((o) => ({ path: o.path, format: o.format, bytes: o.bytes, sha256: o.sha256 }));
 }

@@ -19,12 +19,34 @@ export function greetingVar(name: string): string {
   return `DIB_${name.toUpperCase().replace(/-/g, '_')}_GREETING`;
 }
 
+/** `@acme` / `acme` → `@acme`; throws on a bad scope. */
+export function normalizeScope(scope: string): string {
+  const s = scope.startsWith('@') ? scope : `@${scope}`;
+  if (!/^@[a-z0-9][a-z0-9._-]*$/.test(s) || s.length > 100) {
+    throw new DibError('E_USAGE', `'${scope}' is not a valid npm scope`, { hint: 'use lowercase letters, digits, dots, dashes: --scope @acme' });
+  }
+  return s;
+}
+
+export interface ElementScaffoldOptions {
+  /** the version of the dib that makes it: the package depends on this line of dib */
+  coreVersion: string;
+  /** npm scope: the package is `@scope/dib-element-NAME` */
+  scope?: string;
+}
+
+/** The npm package name of element `name`. */
+export function elementPackageName(name: string, scope?: string): string {
+  return scope ? `${normalizeScope(scope)}/dib-element-${name}` : `dib-element-${name}`;
+}
+
 /** Relative path → file content of the package. */
-export function elementFiles(name: string, coreVersion: string): Record<string, string> {
+export function elementFiles(name: string, options: ElementScaffoldOptions): Record<string, string> {
   assertElementName(name);
-  const pkg = `dib-element-${name}`;
+  const pkg = elementPackageName(name, options.scope);
   const v = greetingVar(name);
-  const major = coreVersion.split('.')[0] === '0' ? `^${coreVersion.split('.').slice(0, 2).join('.')}.0` : `^${coreVersion.split('.')[0]}.0.0`;
+  const [major, minor] = options.coreVersion.split('.');
+  const range = major === '0' ? `^0.${minor}.0` : `^${major}.0.0`;
   const packageJson = {
     name: pkg,
     version: '0.1.0',
@@ -35,15 +57,17 @@ export function elementFiles(name: string, coreVersion: string): Record<string, 
     main: './dist/index.js',
     types: './dist/index.d.ts',
     exports: { '.': { types: './dist/index.d.ts', default: './dist/index.js' }, './package.json': './package.json' },
-    files: ['dist', '!dist/**/*.test.*'],
+    files: ['dist', 'src', '!dist/**/*.test.*', '!src/**/*.test.*'],
     scripts: {
       build: 'tsc -p .',
       test: 'tsc -p . && node --test dist/index.test.js',
-      prepublishOnly: 'npm run build',
+      prepack: 'npm run build',
     },
-    peerDependencies: { '@dib/core': major },
-    devDependencies: { '@dib/core': major, '@types/node': '^20.19.0', typescript: '^5.9.0' },
     engines: { node: '>=20.19' },
+    ...(options.scope ? { publishConfig: { access: 'public' } } : {}),
+    // the dib that runs the build provides @dib/core; element deps go in "dependencies"
+    peerDependencies: { '@dib/core': range },
+    devDependencies: { '@dib/core': range, '@types/node': '^20.19.0', dib: range, typescript: '^5.9.0' },
   };
   const tsconfig = {
     compilerOptions: {
@@ -94,46 +118,17 @@ export default defineElement({
 });
 `;
   const test = `/**
- * Runs the element's tap against a temporary image tree (no root or chroot needed).
- * Run it with \`npm test\`; build a real image with \`dib build -t tar busybox-root ${name}\`.
+ * Runs the element on dib's real hooks (\`@dib/core/testing\`): a test build of this element
+ * alone, its tap run against a temporary image tree (no root or chroot needed).
+ * Run it with \`npm test\`; build a real image with \`sudo npx dib build -t tar busybox-root ${name}\`.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import test from 'node:test';
-import { ELEMENT_CONTRACT, isElement, type Build, type Logger, type PhaseContext } from '@dib/core';
+import { ELEMENT_CONTRACT, isElement } from '@dib/core';
+import { createTestBuild } from '@dib/core/testing';
 import element from './index.js';
-
-interface Tap {
-  hook: string;
-  name: string;
-  stage: number;
-  fn: (ctx: PhaseContext) => Promise<void>;
-}
-
-/** The part of a Build that apply() uses: hooks that record their taps. */
-function recordingBuild(env: Record<string, string>): { build: Build; taps: Tap[] } {
-  const taps: Tap[] = [];
-  const hooks = new Proxy({}, {
-    get: (_t, hook) => ({
-      tapPromise: (opts: { name: string; stage?: number }, fn: Tap['fn']) => taps.push({ hook: String(hook), name: opts.name, stage: opts.stage ?? 50, fn }),
-    }),
-  });
-  const build = { hooks, env, planOnly: false, hasElement: () => true, installTypeOf: () => 'source' } as unknown as Build;
-  return { build, taps };
-}
-
-function memoryLogger(lines: string[]): Logger {
-  const log: Logger = {
-    debug: (m) => void lines.push(m),
-    info: (m) => void lines.push(m),
-    warn: (m) => void lines.push(\`WARNING: \${m}\`),
-    error: (m) => void lines.push(\`ERROR: \${m}\`),
-    child: () => log,
-  };
-  return log;
-}
 
 test('${name} is a dib element for this contract', () => {
   assert.ok(isElement(element));
@@ -142,20 +137,27 @@ test('${name} is a dib element for this contract', () => {
 });
 
 test('the ${name}-hello tap writes /etc/${name}-release in the image tree', async () => {
-  const root = await mkdtemp(path.join(os.tmpdir(), '${name}-'));
+  const t = await createTestBuild({ elements: [element], expand: false });
   try {
-    const env = { ...(element.environment as Record<string, string>) };
-    const { build, taps } = recordingBuild(env);
-    await element.apply?.(build);
-    const tap = taps.find((t) => t.hook === 'install' && t.name === '${name}-hello');
-    assert.ok(tap, 'the install tap is registered');
-    assert.equal(tap.stage, 50);
-    const lines: string[] = [];
-    await tap.fn({ phase: 'install', element: '${name}', tap: tap.name, targetRoot: root, env, log: memoryLogger(lines), build } as unknown as PhaseContext);
-    assert.equal(await readFile(path.join(root, 'etc', '${name}-release'), 'utf8'), 'hello from ${name}\\n');
-    assert.deepEqual(lines, ['wrote /etc/${name}-release']);
+    assert.deepEqual(
+      t.taps('install').map((tap) => [tap.stage, tap.name, tap.element]),
+      [[50, '${name}-hello', '${name}']],
+    );
+    await t.runPhase('install');
+    assert.equal(await readFile(path.join(t.root, 'etc', '${name}-release'), 'utf8'), 'hello from ${name}\\n');
+    assert.ok(t.logs.some((l) => l.scope === '${name}' && l.message === 'wrote /etc/${name}-release'));
   } finally {
-    await rm(root, { recursive: true, force: true });
+    await t.dispose();
+  }
+});
+
+test('${v} set by the user wins over the default', async () => {
+  const t = await createTestBuild({ elements: [element], expand: false, env: { ${v}: 'hi' } });
+  try {
+    await t.runTap('install', '${name}-hello');
+    assert.equal(await readFile(path.join(t.root, 'etc', '${name}-release'), 'utf8'), 'hi\\n');
+  } finally {
+    await t.dispose();
   }
 });
 `;
@@ -166,13 +168,15 @@ OpenStack's diskimage-builder does; this package is one element, written in Type
 
 ## Use
 
+In an image project (a directory with a \`dib.config.ts\`; \`npm create dib\` makes one):
+
 \`\`\`sh
-npm install ${pkg}            # next to your dib.config.ts
-dib build -t qcow2 vm debian-minimal ${name}
+npx dib add ${pkg}      # npm i -D ${pkg}, and '${name}' added to the config's elements
+npx dib plan            # the ${name}-hello tap in the install phase
+sudo npx dib build
 \`\`\`
 
-or add \`'${name}'\` to \`elements\` in \`dib.config.ts\`. dib finds \`${pkg}\` from the
-config's directory when the build names \`${name}\`.
+or \`npm i -D ${pkg}\` and name \`${name}\` yourself: \`sudo npx dib build -t qcow2 vm debian-minimal ${name}\`.
 
 ## What it does
 
@@ -189,21 +193,23 @@ Variables:
 
 \`\`\`sh
 npm install
-npm test                    # compiles, then runs the tap against a temporary tree
-dib plan busybox-root ${name}   # where the tap runs among the others
-dib build -t tar busybox-root ${name}   # a real build (root), in about a second
+npm test                                  # compiles, then runs the tap on dib's real hooks (@dib/core/testing)
+npx dib plan busybox-root ${name}               # where the tap runs among the others
+sudo npx dib build -t tar busybox-root ${name}  # a real build (root), in seconds
 \`\`\`
 
 \`src/index.ts\` holds the element: \`defineElement({ name, deps, environment, packages,
 hostTools, apply })\`. In \`apply(build)\`, tap the phase hooks (\`build.hooks.root\`, \`extraData\`,
 \`preInstall\`, \`install\`, \`postInstall\`, \`postRoot\`, \`blockDevice\`, \`preFinalise\`, \`finalise\`,
 \`cleanup\`) with \`{ name, stage }\`, where \`stage\` is the number a DIB script would carry in its
-name. \`@dib/core\` is a peer dependency: the dib that runs the build provides it.
+name. \`@dib/core\` is a peer dependency: the dib that runs the build provides it. An element
+named in \`deps\` needs its package in \`dependencies\` (\`npm i dib-element-OTHER\`), so that it
+installs with this one; \`npx dib doctor\` lists what a build cannot find.
 
 ## Publish
 
 \`\`\`sh
-npm publish                  # keeps the dib-element keyword so it can be found
+npm publish                  # builds first (prepack); keeps the dib-element keyword so it can be found
 \`\`\`
 `;
   return {

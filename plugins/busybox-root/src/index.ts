@@ -4,7 +4,7 @@
  * tests and demos. It provides `operating-system`.
  */
 import { defineElement, DibError } from '@dib/core';
-import { makeBusyboxRoot, findStaticBusybox } from './root.js';
+import { elfArch, findStaticBusyboxSync, makeBusyboxRoot, findStaticBusybox } from './root.js';
 
 export default defineElement({
   name: 'busybox-root',
@@ -18,6 +18,12 @@ export default defineElement({
     DIB_AVOID_PACKAGES_UPDATE: env.DIB_AVOID_PACKAGES_UPDATE ?? '1',
     DIB_SKIP_BASE_PACKAGE_INSTALL: env.DIB_SKIP_BASE_PACKAGE_INSTALL ?? '1',
   }),
+  // the root is the host's busybox binary: it runs on the architecture it was built for only
+  arches: (env) => {
+    const bb = findStaticBusyboxSync(env.DIB_BUSYBOX || undefined);
+    const arch = bb ? elfArch(bb) : undefined;
+    return arch ? [arch] : undefined;
+  },
   hostTools: [{ command: 'busybox', package: 'busybox-static', why: 'busybox-root copies the static busybox into the image' }],
   apply(build) {
     build.hooks.root.tapPromise({ name: 'busybox-root', stage: 10 }, async (ctx) => {

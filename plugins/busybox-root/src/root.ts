@@ -1,4 +1,5 @@
 import fs from 'fs-extra';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { execa } from 'execa';
 import path from 'node:path';
 
@@ -6,20 +7,7 @@ const CANDIDATES = ['/bin/busybox', '/usr/bin/busybox', '/usr/lib/initramfs-tool
 
 /** The first busybox that is statically linked (a dynamic one would not run in the tree). */
 export async function findStaticBusybox(explicit?: string): Promise<string | undefined> {
-  for (const c of explicit ? [explicit] : CANDIDATES) {
-    if (!(await fs.pathExists(c))) continue;
-    const buf = Buffer.alloc(4096);
-    const fd = await fs.open(c, 'r');
-    try {
-      await fs.read(fd, buf, 0, buf.length, 0);
-    } finally {
-      await fs.close(fd);
-    }
-    // an ELF with a PT_INTERP program header is dynamically linked
-    const hasInterp = buf.includes(Buffer.from('/lib64/ld-linux')) || buf.includes(Buffer.from('/lib/ld-linux'));
-    if (buf.subarray(0, 4).toString('latin1') === '\x7fELF' && !hasInterp) return c;
-  }
-  return undefined;
+  return findStaticBusyboxSync(explicit);
 }
 
 /** Lay out a minimal FHS tree with busybox and its applet links. */
@@ -51,4 +39,45 @@ export async function makeBusyboxRoot(root: string, busybox: string, opts: { hos
   };
   for (const [rel, text] of Object.entries(files)) await fs.writeFile(path.join(root, rel), text);
   await fs.chmod(path.join(root, 'etc/shadow'), 0o640);
+}
+
+/** ELF e_machine values → Debian architecture names. */
+const ELF_MACHINES: Record<number, string> = { 3: 'i386', 62: 'amd64', 183: 'arm64', 40: 'armhf', 21: 'ppc64el', 22: 's390x', 243: 'riscv64' };
+
+/**
+ * The architecture a binary runs on, from its ELF header (e_machine; ppc64 big-endian and
+ * 32-bit ARM variants are told apart by EI_DATA only where it matters). Undefined when unknown.
+ */
+export function elfArch(file: string): string | undefined {
+  const buf = Buffer.alloc(20);
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    if (readSync(fd, buf, 0, 20, 0) < 20 || buf.subarray(0, 4).toString('latin1') !== '\x7fELF') return undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  const little = buf[5] === 1;
+  const machine = little ? buf.readUInt16LE(18) : buf.readUInt16BE(18);
+  if (machine === 21 && !little) return 'ppc64';
+  return ELF_MACHINES[machine];
+}
+
+/** The first statically linked busybox (an ELF without a PT_INTERP loader path), synchronously. */
+export function findStaticBusyboxSync(explicit?: string): string | undefined {
+  for (const c of explicit ? [explicit] : CANDIDATES) {
+    if (!fs.existsSync(c)) continue;
+    const buf = Buffer.alloc(4096);
+    const fd = openSync(c, 'r');
+    try {
+      readSync(fd, buf, 0, buf.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+    const hasInterp = buf.includes(Buffer.from('/lib64/ld-linux')) || buf.includes(Buffer.from('/lib/ld-linux'));
+    if (buf.subarray(0, 4).toString('latin1') === '\x7fELF' && !hasInterp) return c;
+  }
+  return undefined;
 }

@@ -14,23 +14,31 @@ export interface CommandOptions {
    * debootstrap gets it as --cache-dir.
    */
   aptArchiveDir?: string;
+  /**
+   * a file listing the names of the archive's .deb files that were verified against a signed
+   * index: mmdebstrap takes only those in (apt would take a same-size corrupt one unchecked)
+   */
+  verifiedList?: string;
 }
 
 /** mmdebstrap hooks that reuse and fill the shared apt archive. */
-export function mmdebstrapArchiveHooks(dir: string): string[] {
+export function mmdebstrapArchiveHooks(dir: string, verifiedList?: string): string[] {
   const d = shellQuote(dir);
   const inside = '"$1"/var/cache/apt/archives';
-  // Reuse: hard links when the cache and the target share a filesystem, else copies. apt
-  // checks every file against the signed index, so a stale or foreign .deb is never used.
-  const syncIn =
-    `mkdir -p ${inside}/partial && for f in ${d}/*.deb; do [ -f "$f" ] || continue; ` +
-    `ln -f "$f" ${inside}/ 2>/dev/null || cp -p "$f" ${inside}/; done`;
+  // Reuse: hard links when the cache and the target share a filesystem, else copies; only the
+  // files verified against a signed index (apt takes a file of the right size unchecked), all
+  // of them when no list is given.
+  const syncIn = verifiedList
+    ? `mkdir -p ${inside}/partial && while read -r b; do f=${d}/"$b"; [ -f "$f" ] || continue; ` + `ln -f "$f" ${inside}/ 2>/dev/null || cp -p "$f" ${inside}/; done < ${shellQuote(verifiedList)}`
+    : `mkdir -p ${inside}/partial && for f in ${d}/*.deb; do [ -f "$f" ] || continue; ` + `ln -f "$f" ${inside}/ 2>/dev/null || cp -p "$f" ${inside}/; done`;
   // Keep what was downloaded: each new .deb is written under a temporary name, then renamed,
-  // so a concurrent reader never sees half a file.
+  // so a concurrent reader never sees half a file. A copy that fails (the cache full or
+  // read-only) removes its temporary file and stops: the bootstrap goes on, uncached.
   const syncOut =
-    `mkdir -p ${d} && for f in ${inside}/*.deb; do [ -f "$f" ] || continue; b=$(basename "$f"); ` +
+    `mkdir -p ${d} 2>/dev/null; for f in ${inside}/*.deb; do [ -f "$f" ] || continue; b=$(basename "$f"); ` +
     `[ -e ${d}/"$b" ] && continue; ` +
-    `{ ln -f "$f" ${d}/."$b".tmp$$ 2>/dev/null || cp -p "$f" ${d}/."$b".tmp$$; } && mv -f ${d}/."$b".tmp$$ ${d}/"$b"; done`;
+    `if { ln -f "$f" ${d}/."$b".dib-tmp-$$ 2>/dev/null || cp -p "$f" ${d}/."$b".dib-tmp-$$; } && mv -f ${d}/."$b".dib-tmp-$$ ${d}/"$b"; then :; else rm -f ${d}/."$b".dib-tmp-$$; ` +
+    `echo "dib: could not keep $b in the apt cache ${d.replace(/"/g, '')} (full or read-only?): the rest is not cached" >&2; break; fi; done; true`;
   return ['--skip=essential/unlink', `--setup-hook=${syncIn}`, `--customize-hook=${syncOut}`];
 }
 
@@ -60,7 +68,7 @@ export function bootstrapCommand(s: BootstrapSettings, target: string, opts: Com
       // keep the package lists: an --offline build can still install from the apt cache,
       // and the next `apt-get update` only has to fetch what changed
       '--skip=cleanup/apt/lists',
-      ...(opts.aptArchiveDir ? mmdebstrapArchiveHooks(opts.aptArchiveDir) : []),
+      ...(opts.aptArchiveDir ? mmdebstrapArchiveHooks(opts.aptArchiveDir, opts.verifiedList) : []),
       ...s.mmdebstrapArgs,
       s.release,
       target,

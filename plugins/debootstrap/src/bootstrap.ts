@@ -1,13 +1,14 @@
 /**
- * Bootstrap a Debian-family root into a directory, through a cache of bootstrapped roots:
- * `<cache>/roots/<key>.tar.zst`, keyed by everything that shapes the root, written under a
- * temporary name and renamed, made under a lock so that concurrent builds make it once.
+ * Bootstrap a Debian-family root into a directory, through the cache's tree store `roots`:
+ * `<cache>/roots/<key>.tar.zst` and its manifest, keyed by everything that shapes the root,
+ * verified before every use (a corrupt one is evicted and made again), made once by concurrent
+ * builds, never holding the build host's resolv.conf or hostname.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync, promises as fs, statSync } from 'node:fs';
 import path from 'node:path';
-import { DibError, type Cache, type CommandRunner, type Env, type Logger } from '@dib/core';
+import { DibError, type Cache, type CacheEntryManifest, type CommandRunner, type Env, type Logger } from '@dib/core';
 import { bootstrapCommand } from './args.js';
+import { verifiedArchiveFiles, verifyAptArchive } from '@dib/element-dpkg';
 import { rootCacheInputs, rootCacheKey, type RootCacheInputs } from './cachekey.js';
 import { digestKeyring, isEmptyDir, onPathSync } from './fsutil.js';
 import { DEFAULT_KEYRINGS, resolveBootstrapSettings, type BootstrapSettings, type BootstrapTool } from './settings.js';
@@ -58,8 +59,6 @@ function secondsSince(t0: number): number {
   return Math.round((performance.now() - t0) / 100) / 10;
 }
 
-export const TAR_FLAGS = ['--numeric-owner', '--xattrs', '--xattrs-include=*', '--acls'];
-
 /** Default keyring missing / given keyring missing → a clear error. */
 async function checkKeyring(s: BootstrapSettings): Promise<void> {
   const st = await fs.stat(s.keyring).catch(() => undefined);
@@ -71,11 +70,6 @@ async function checkKeyring(s: BootstrapSettings): Promise<void> {
     });
   }
   throw new DibError('E_CONFIG_VALUE', `${s.keyringFrom}=${s.keyring}: no such file`, { hint: `point ${s.keyringFrom} at an existing keyring file (absolute path)` });
-}
-
-async function statAge(file: string): Promise<number | undefined> {
-  const st = await fs.stat(file).catch(() => undefined);
-  return st ? (Date.now() - st.mtimeMs) / 86_400_000 : undefined;
 }
 
 export async function bootstrapRoot(opts: BootstrapOptions): Promise<BootstrapResult> {
@@ -103,9 +97,14 @@ export async function bootstrapRoot(opts: BootstrapOptions): Promise<BootstrapRe
     if (val) runEnv[v] = val;
   }
   let aptArchiveDir: string | undefined;
-  if (opts.aptArchiveDir !== false) {
+  if (opts.aptArchiveDir !== false && (cache.writable || opts.aptArchiveDir)) {
     aptArchiveDir = opts.aptArchiveDir ?? cache.path('apt', settings.distro);
-    await fs.mkdir(aptArchiveDir, { recursive: true });
+    try {
+      await fs.mkdir(aptArchiveDir, { recursive: true });
+    } catch (e) {
+      cache.markUnwritable(`the apt archive ${aptArchiveDir} cannot be created (${(e as NodeJS.ErrnoException).code})`);
+      aptArchiveDir = undefined;
+    }
   }
   await fs.mkdir(opts.targetRoot, { recursive: true });
   const timings: BootstrapResult['timings'] = { total: 0 };
@@ -118,12 +117,24 @@ export async function bootstrapRoot(opts: BootstrapOptions): Promise<BootstrapRe
         hint: settings.cache ? 'run the same build once online to fill the cache' : 'unset DIB_DEBOOTSTRAP_CACHE=0 and run the build once online to fill the cache',
       });
     }
-    const plan = bootstrapCommand(settings, dir, aptArchiveDir ? { aptArchiveDir } : {});
+    // mmdebstrap takes in only archive files verified against a signed index
+    const verifiedList = aptArchiveDir && settings.tool === 'mmdebstrap' ? `${dir}.verified-debs` : undefined;
+    if (verifiedList) await fs.writeFile(verifiedList, (await verifiedArchiveFiles(aptArchiveDir!)).map((n) => `${n}\n`).join(''));
+    const plan = bootstrapCommand(settings, dir, aptArchiveDir ? { aptArchiveDir, ...(verifiedList ? { verifiedList } : {}) } : {});
     log.info(`bootstrapping ${what} with ${plan.file} from ${settings.mirror}`);
     const t = performance.now();
-    await host.run(plan.file, plan.args, { env: runEnv });
+    try {
+      await host.run(plan.file, plan.args, { env: runEnv });
+    } finally {
+      if (verifiedList) await fs.rm(verifiedList, { force: true });
+    }
     timings.bootstrap = secondsSince(t);
     log.info(`${plan.file} took ${timings.bootstrap}s`);
+    // what it downloaded into the archive, checked against the index it fetched (kept lists)
+    if (aptArchiveDir) {
+      const check = await cache.withLock(`apt-archives-${settings.distro}`, () => verifyAptArchive(aptArchiveDir!, path.join(dir, 'var/lib/apt/lists'), log));
+      log.debug(`apt archive: ${check.checked} packages match the signed index, ${check.removed.length} removed`);
+    }
   };
 
   /** bootstrap into the target, or into a sibling staging dir when the target is not empty */
@@ -151,75 +162,96 @@ export async function bootstrapRoot(opts: BootstrapOptions): Promise<BootstrapRe
 
   if (!settings.cache) {
     await bootstrapInto();
+    await removeHostFiles(opts.targetRoot);
     return finish({ hit: false });
   }
 
-  const zstd = onPathSync('zstd', searchPath);
+  const roots = cache.trees('roots');
+  // the cache dir's roots/ (DIB's debootstrap tarballs live in the cache root itself)
   const rootsDir = cache.path('roots');
-  await fs.mkdir(rootsDir, { recursive: true });
-  const tarball = path.join(rootsDir, `${key}.${zstd ? 'tar.zst' : 'tar'}`);
-  const compress = zstd ? ['--use-compress-program=zstd -T0 -3 -q'] : [];
-  const decompress = zstd ? ['--use-compress-program=zstd -q'] : [];
-
-  const usable = async (): Promise<boolean> => {
-    const age = await statAge(tarball);
-    if (age === undefined) return false;
-    if (!offline && settings.maxAgeDays !== undefined && age > settings.maxAgeDays) {
-      log.info(`cached root ${key} is ${age.toFixed(1)} days old (DIB_DEBOOTSTRAP_CACHE_MAX_AGE=${settings.maxAgeDays}): making it again`);
-      return false;
-    }
-    return true;
+  await fs.mkdir(rootsDir, { recursive: true }).catch(() => undefined);
+  const tarballOf = (file: string) => path.join(rootsDir, file);
+  const usable = (m: CacheEntryManifest): boolean => {
+    if (offline || settings.maxAgeDays === undefined) return true;
+    // the data file's age, as DIB judges its debootstrap tarballs (touch it to keep it)
+    const st = statSync(tarballOf(m.file), { throwIfNoEntry: false });
+    const age = st ? (Date.now() - st.mtimeMs) / 86_400_000 : 0;
+    if (age <= settings.maxAgeDays) return true;
+    log.info(`cached root ${key} is ${age.toFixed(1)} days old (DIB_DEBOOTSTRAP_CACHE_MAX_AGE=${settings.maxAgeDays}): making it again`);
+    return false;
   };
-  const extract = async (): Promise<void> => {
-    log.info(`using cached root ${path.basename(tarball)}`);
-    const t = performance.now();
-    await host.run('tar', ['--extract', `--file=${tarball}`, `--directory=${opts.targetRoot}`, ...TAR_FLAGS, '--preserve-permissions', '--same-owner', ...decompress], { quiet: true });
-    timings.extract = secondsSince(t);
+  const onHit = (hit: { manifest: CacheEntryManifest; seconds: number }) => {
+    timings.extract = hit.seconds;
+    log.info(`used cached root ${hit.manifest.file} (verified and unpacked in ${hit.seconds}s)`);
   };
 
-  // A complete tarball only ever appears by rename: no lock is needed to read one.
-  if (await usable()) {
-    await extract();
-    return finish({ hit: true, tarball });
-  }
   if (offline) {
-    throw new DibError('E_OFFLINE_CACHE_MISS', `no cached root ${key} (${what}) in ${rootsDir} and the build is offline`, {
-      hint: 'run the same build once online to fill the cache, then build with --offline',
-    });
+    const hit = await roots.restore(key, opts.targetRoot, { host });
+    if (!hit) {
+      throw new DibError('E_OFFLINE_CACHE_MISS', `no cached root ${key} (${what}) in ${rootsDir} and the build is offline`, {
+        hint: 'run the same build once online to fill the cache, then build with --offline',
+      });
+    }
+    onHit(hit);
+    return finish({ hit: true, tarball: tarballOf(hit.manifest.file) });
   }
-  return cache.withLock(`root-${key}`, async () => {
-    if (await usable()) {
-      await extract(); // another build made it while we waited
-      return finish({ hit: true, tarball });
+  const made = await roots.restoreOrMake(
+    key,
+    opts.targetRoot,
+    async () => {
+      await bootstrapInto();
+      // what the bootstrap tool copied from the build host is no part of the root
+      for (const f of await removeHostFiles(opts.targetRoot)) log.info(`removed /${f} that ${settings.tool} copied from the build host`);
+    },
+    {
+      host,
+      inputs,
+      excludes: ['./tmp/*', './var/cache/apt/archives/*.deb'],
+      meta: { what, tool: settings.tool },
+      usable,
+      onHit,
+    },
+  );
+  if (!made.hit && made.manifest) {
+    timings.pack = Number(made.manifest.meta?.writeSeconds ?? 0);
+    log.info(`cached root as ${made.manifest.file} (${timings.pack}s)`);
+  }
+  return finish({ hit: made.hit, ...(made.manifest ? { tarball: tarballOf(made.manifest.file) } : {}) });
+}
+
+/**
+ * Files the bootstrap tools copy from the build host into the new root: mmdebstrap and
+ * debootstrap both copy /etc/resolv.conf and /etc/hostname. They are not the target's own (no
+ * package installs them) and must not reach the cache or the image: the image's resolv.conf is
+ * what its packages and elements make (dib puts the host's there only while building).
+ */
+export const HOST_COPIED_FILES = ['etc/resolv.conf', 'etc/hostname'];
+
+/** Remove HOST_COPIED_FILES that are regular files no package owns; returns what went. */
+export async function removeHostFiles(root: string): Promise<string[]> {
+  const infoDir = path.join(root, 'var/lib/dpkg/info');
+  let owned: Set<string> | undefined;
+  const ownedPaths = async (): Promise<Set<string>> => {
+    if (owned) return owned;
+    owned = new Set();
+    for (const n of await fs.readdir(infoDir).catch(() => [] as string[])) {
+      if (!n.endsWith('.list')) continue;
+      for (const line of (await fs.readFile(path.join(infoDir, n), 'utf8').catch(() => '')).split('\n')) {
+        if (HOST_COPIED_FILES.includes(line.replace(/^\//, ''))) owned.add(line.replace(/^\//, ''));
+      }
     }
-    // leftovers of a killed build that held this lock
-    for (const n of await fs.readdir(rootsDir)) {
-      if (n.startsWith(`.${key}.`) && n.endsWith('.tmp')) await fs.rm(path.join(rootsDir, n), { force: true });
-    }
-    await bootstrapInto();
-    const tmp = path.join(rootsDir, `.${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-    const t = performance.now();
-    let cached = false;
-    try {
-      await host.run(
-        'tar',
-        ['--create', `--file=${tmp}`, `--directory=${opts.targetRoot}`, ...TAR_FLAGS, '--one-file-system', '--exclude=./tmp/*', '--exclude=./var/cache/apt/archives/*.deb', ...compress, '.'],
-        { quiet: true },
-      );
-      await fs.writeFile(`${tmp}.json`, JSON.stringify({ key, created: new Date().toISOString(), inputs }, null, 1) + '\n');
-      await fs.rename(`${tmp}.json`, path.join(rootsDir, `${key}.json`));
-      await fs.rename(tmp, tarball);
-      cached = true;
-      timings.pack = secondsSince(t);
-      log.info(`cached root as ${path.basename(tarball)} (${timings.pack}s)`);
-    } catch (e) {
-      await fs.rm(tmp, { force: true });
-      await fs.rm(`${tmp}.json`, { force: true });
-      if (e instanceof DibError && e.code === 'E_INTERRUPTED') throw e;
-      log.warn(`could not cache the bootstrapped root: ${(e as Error).message}`);
-    }
-    return finish(cached ? { hit: false, tarball } : { hit: false });
-  });
+    return owned;
+  };
+  const removed: string[] = [];
+  for (const rel of HOST_COPIED_FILES) {
+    const p = path.join(root, rel);
+    const st = await fs.lstat(p).catch(() => undefined);
+    // a symlink (systemd-resolved's stub, resolvconf) is the target's own
+    if (!st?.isFile() || (await ownedPaths()).has(rel)) continue;
+    await fs.rm(p, { force: true });
+    removed.push(rel);
+  }
+  return removed;
 }
 
 /** What DIB does after a bootstrap: its own apt sources come later, the tool's go. */

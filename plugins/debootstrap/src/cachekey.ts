@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { BootstrapSettings } from './settings.js';
 
 /** Bump when the way dib makes or stores a root changes, so old tarballs are not reused. */
-export const ROOT_CACHE_FORMAT = 1;
+export const ROOT_CACHE_FORMAT = 2;
 
 /** The settings that shape a root, as they go into its cache key. */
 type KeyedSettings = 'tool' | 'variant' | 'distro' | 'release' | 'arch' | 'mirror' | 'components' | 'sources' | 'include' | 'preseed' | 'extraArgs' | 'mmdebstrapArgs';

@@ -7,7 +7,7 @@ import { enableLocales, hostsFile, interfacesWithSource, interfaceStanza, locale
 import { bootstrapPackages, bootstrapSources, DEBOOTSTRAP_RESULT, preinstallEnabled } from './hooks.js';
 import { splitList } from './words.js';
 
-export { bootstrapRoot, postBootstrap, TAR_FLAGS } from './bootstrap.js';
+export { bootstrapRoot, postBootstrap, removeHostFiles, HOST_COPIED_FILES } from './bootstrap.js';
 export type { BootstrapOptions, BootstrapResult } from './bootstrap.js';
 export { bootstrapCommand, mmdebstrapArchiveHooks, preseedPattern } from './args.js';
 export type { CommandPlan, CommandOptions } from './args.js';

@@ -4,7 +4,7 @@
  * extra arguments (docs/dib-behaviour.md#debootstrap-debian-minimal-ubuntu-minimal).
  */
 import path from 'node:path';
-import { DibError, type Env } from '@dib/core';
+import { DibError, normaliseArch, type Env } from '@dib/core';
 import { splitList, splitWords } from './words.js';
 
 export type BootstrapTool = 'mmdebstrap' | 'debootstrap';
@@ -24,22 +24,8 @@ export const BASE_INCLUDE: readonly string[] = ['tzdata'];
  */
 export const DEBIAN_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
 
-/** The architecture in Debian's spelling (`x86_64` → `amd64`, `aarch64` → `arm64`, …). */
-export function normaliseArch(arch: string): string {
-  const map: Record<string, string> = {
-    x86_64: 'amd64',
-    x64: 'amd64',
-    aarch64: 'arm64',
-    arm64: 'arm64',
-    i686: 'i386',
-    i586: 'i386',
-    i486: 'i386',
-    x86: 'i386',
-    ppc64le: 'ppc64el',
-    armv7l: 'armhf',
-  };
-  return map[arch] ?? arch;
-}
+/** Debian's name for an architecture (core's, where every element gets it). */
+export { normaliseArch };
 
 export interface BootstrapSettings {
   tool: BootstrapTool;

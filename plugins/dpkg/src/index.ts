@@ -1,6 +1,6 @@
-import { chmod, lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { bindMount, defineElement, DibError, getPackageHooks, imagePath, unmount } from '@dib/core';
+import { bindMount, defineElement, DibError, getImageHooks, getPackageHooks, imagePath, stateKey, unmount } from '@dib/core';
 import type { Build, PackageRequest, PhaseContext } from '@dib/core';
 import { manifestDirPath } from '@dib/element-manifests';
 import {
@@ -20,8 +20,13 @@ import {
   proxyConf,
   trustedKeyName,
 } from './lib.js';
+import { verifyAptArchive } from './archive.js';
+import { dpkgInventory } from './inventory.js';
 
 export * from './lib.js';
+export { verifyAptArchive, verifiedArchiveFiles, readSignedIndex, parsePackagesIndex, archiveKey } from './archive.js';
+export type { ArchiveCheck, IndexEntry } from './archive.js';
+export { dpkgInventory, parseDpkgStatus, dep5License, dep5Expression, parseParagraphs, DPKG_STATUS } from './inventory.js';
 
 /** Image dir where copy-apt-keys puts the key files (removed at cleanup). */
 export const APT_KEYS_TMP = 'tmp/apt_keys';
@@ -155,15 +160,65 @@ function proxyEnv(ctx: PhaseContext): Record<string, string> {
   return env;
 }
 
+/** The shared apt archive while it is bind-mounted into the image (build state). */
+interface SharedArchive {
+  cacheDir: string;
+  mountPoint: string;
+  /** unmount it (the chroot's own /var/cache/apt/archives is used from then on) */
+  release(): Promise<void>;
+}
+const SHARED_ARCHIVE = stateKey<SharedArchive | undefined>('dpkg:shared-apt-archive');
+
+function sharedArchive(ctx: Pick<PhaseContext, 'build'>): SharedArchive | undefined {
+  return ctx.build?.state.get(SHARED_ARCHIVE);
+}
+
+/** Why an apt run failed when the cause is the shared archive's filesystem (full, read-only). */
+async function archiveWriteProblem(e: unknown, shared: SharedArchive): Promise<string | undefined> {
+  const err = e as { message?: string; details?: string[] };
+  const text = [err?.message ?? '', ...(err?.details ?? [])].join('\n');
+  if (!/No space left on device|ENOSPC|Read-only file system|EROFS/.test(text)) return undefined;
+  const s = await statfs(shared.cacheDir).catch(() => undefined);
+  const full = s !== undefined && s.bavail * s.bsize < 64 * 1024 * 1024;
+  if (/Read-only file system|EROFS/.test(text) && /\/var\/cache\/apt\/archives/.test(text)) return 'the apt archive in the cache is read-only';
+  return full ? 'the cache dir is full' : undefined;
+}
+
 /**
  * Run `fn` holding the lock of the shared apt archive cache: while it is bind-mounted into the
  * image (root 50 to post-root), concurrent builds share one /var/cache/apt/archives, and apt
  * takes that directory's lock with no timeout ("Could not get lock …/archives/lock").
- * Every apt run that may download goes through here.
+ * Every apt run that may download goes through here. Before it, every .deb in the archive is
+ * checked against the signed index apt fetched (a bad one is removed and downloaded again);
+ * if it fails because the cache filled up, the archive stops being shared and the run is
+ * repeated without it (a warning; nothing partial is left in the cache).
  */
 export async function withAptArchiveLock<T>(ctx: PhaseContext, fn: () => Promise<T>): Promise<T> {
   if (ctx.env.DIB_APT_LOCAL_CACHE === '0' || !ctx.env.DISTRO_NAME) return fn();
-  return ctx.cache.withLock(`apt-archives-${ctx.env.DISTRO_NAME}`, fn);
+  let retry = false;
+  const result = await ctx.cache.withLock(`apt-archives-${ctx.env.DISTRO_NAME}`, async () => {
+    const shared = sharedArchive(ctx);
+    if (!shared) return { value: await fn() };
+    const lists = await imagePath(ctx.targetRoot, 'var/lib/apt/lists');
+    const check = await verifyAptArchive(shared.cacheDir, lists, ctx.log);
+    if (check.hashed) ctx.log.debug(`apt archive: ${check.checked} packages match the signed index (${check.hashed} hashed now)`);
+    try {
+      return { value: await fn() };
+    } catch (e) {
+      const problem = await archiveWriteProblem(e, shared);
+      if (!problem) throw e;
+      ctx.cache.markUnwritable(problem);
+      ctx.log.warn(`${problem}: the apt archive is no longer shared for this build; running apt again without it`);
+      // what apt left half-downloaded in the cache (we hold its lock: they are ours)
+      await rm(join(shared.cacheDir, 'partial'), { recursive: true, force: true });
+      await mkdir(join(shared.cacheDir, 'partial'), { recursive: true }).catch(() => undefined);
+      await shared.release();
+      retry = true;
+      return undefined;
+    }
+  });
+  if (retry || !result) return fn();
+  return result.value;
 }
 
 /** The apt answer to the core's `installPackages` hook. */
@@ -224,26 +279,41 @@ function sharedAptCache(build: Build) {
       if (ctx.env.DIB_APT_LOCAL_CACHE === '0') return;
       const distro = ctx.env.DISTRO_NAME;
       if (!distro) throw new DibError('E_TAP_FAILED', 'dpkg: DISTRO_NAME is not set, cannot pick the apt cache', { hint: 'the operating-system element sets DISTRO_NAME' });
+      if (!ctx.cache.writable) {
+        ctx.log.info('the cache is not writable: apt downloads into the image tree, not the shared archive');
+        return;
+      }
       const cacheDir = ctx.cache.path('apt', distro);
-      await mkdir(join(cacheDir, 'partial'), { recursive: true });
+      try {
+        await mkdir(join(cacheDir, 'partial'), { recursive: true });
+      } catch (e) {
+        ctx.cache.markUnwritable(`the apt archive ${cacheDir} cannot be created (${(e as NodeJS.ErrnoException).code})`);
+        return;
+      }
       const mountPoint = await imagePath(ctx.targetRoot, APT_ARCHIVES);
       await mkdir(mountPoint, { recursive: true });
       await bindMount(cacheDir, mountPoint, { log: ctx.log });
       const log = ctx.log;
       // through dib's mount seam: unmounted on failure and on a signal too (cleanup is never refused)
-      release = build.cleanup.push(`unmount apt cache ${mountPoint}`, () => unmount(mountPoint, log));
+      const undo = build.cleanup.push(`unmount apt cache ${mountPoint}`, async () => {
+        build.state.set(SHARED_ARCHIVE, undefined);
+        await unmount(mountPoint, log);
+      });
+      release = undo;
+      build.state.set(SHARED_ARCHIVE, { cacheDir, mountPoint, release: () => this.unmount() });
       ctx.log.info(`apt archives shared from ${cacheDir}`);
     },
     /** post-root 999 `unmount-apt-cache`: DIB drops the bind before the tree is packed */
     async unmount(): Promise<void> {
       const r = release;
       release = undefined;
+      build.state.set(SHARED_ARCHIVE, undefined);
       await r?.();
     },
   };
 }
 
-/** apt/dpkg support: build-time diversions, apt keys, package installation, dpkg manifest. */
+/** apt/dpkg support: build-time diversions, apt keys, package installation, dpkg manifest, package inventory. */
 export default defineElement({
   name: 'dpkg',
   description: 'apt/dpkg support: build-time diversions, apt keys, package installation, dpkg manifest.',
@@ -273,5 +343,7 @@ export default defineElement({
     h.cleanup.tapPromise({ name: 'remove-apt-keys-dir', stage: 50 }, removeAptKeysDir);
     h.cleanup.tapPromise({ name: 'untrim-dpkg', stage: 60 }, untrimDpkg);
     getPackageHooks(build).installPackages.tapPromise('apt', aptInstall);
+    // the bill of materials: the packages of /var/lib/dpkg/status once the tree is final
+    getImageHooks(build).inventory.tapPromise('dpkg', (inv, req) => dpkgInventory(req.targetRoot, req.osRelease, inv));
   },
 });

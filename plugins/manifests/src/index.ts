@@ -1,6 +1,6 @@
 import { chmod, chown, cp, lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, resolve } from 'node:path';
-import { defineElement, DibError, imagePath } from '@dib/core';
+import { defineElement, DibError, imagePath, stageOutput } from '@dib/core';
 import type { PhaseContext } from '@dib/core';
 import { dibArguments, dibEnvironment } from './lib.js';
 
@@ -31,6 +31,16 @@ async function readIfExists(path: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
+}
+
+async function listDirs(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const ent of await readdir(dir, { withFileTypes: true })) {
+    if (!ent.isDirectory()) continue;
+    const p = join(dir, ent.name);
+    out.push(p, ...(await listDirs(p)));
+  }
+  return out;
 }
 
 async function listFiles(dir: string): Promise<string[]> {
@@ -69,13 +79,20 @@ export async function copyManifestsDir(ctx: PhaseContext): Promise<void> {
 
   const saveDir = manifestSaveDir(ctx);
   const dest = join(saveDir, basename(manifestImageDir(ctx.env)));
-  await mkdir(saveDir, { recursive: true });
-  await rm(dest, { recursive: true, force: true });
-  await cp(dir, dest, { recursive: true, verbatimSymlinks: true });
   const uid = Number(process.env.SUDO_UID);
   const gid = Number(process.env.SUDO_GID);
-  if (Number.isInteger(uid) && Number.isInteger(gid) && process.getuid?.() === 0) {
-    for (const p of [saveDir, dest, ...(await listFiles(dest))]) await chown(p, uid, gid).catch(() => undefined);
+  const owner = process.env.SUDO_UID && Number.isInteger(uid) && Number.isInteger(gid) && process.getuid?.() === 0 ? { uid, gid } : undefined;
+  // <name>.d is dib's own: 0700; a DIB_MANIFEST_SAVE_DIR of the user's keeps its mode
+  const own = saveDir === `${ctx.build.paths.outputBase}.d`;
+  // staged: it replaces the previous image's copy only when the whole build succeeds
+  const target = await stageOutput(ctx.build, dest, own ? { parentMode: 0o700, ...(owner ? { owner } : {}) } : {});
+  await rm(target, { recursive: true, force: true });
+  await cp(dir, target, { recursive: true, verbatimSymlinks: true });
+  // the build's environment and arguments: readable by their owner only
+  for (const p of [target, ...(await listDirs(target))]) await chmod(p, 0o700);
+  for (const f of await listFiles(target)) await chmod(f, 0o600);
+  if (owner) {
+    for (const p of [target, ...(await listDirs(target)), ...(await listFiles(target))]) await chown(p, owner.uid, owner.gid).catch(() => undefined);
   }
   ctx.log.info(`manifests copied to ${dest}`);
 

@@ -2,7 +2,7 @@
  * The build settings DIB records: `DIB_ENV` (the `DIB_*` variables, as `export -p` prints
  * them) and `DIB_ARGS` (the arguments of the build).
  */
-import { shellWord, type Build, type Env } from '@dib/core';
+import { redactEnv, shellWord, type Build, type Env } from '@dib/core';
 
 /** Quote a value as bash's `export -p` / `declare -p` does: double quotes, `\ " $ \`` escaped. */
 export function bashDeclareQuote(value: string): string {
@@ -11,9 +11,11 @@ export function bashDeclareQuote(value: string): string {
 
 /**
  * DIB_ENV: one `declare -x NAME="value"` line per `DIB_*` variable, sorted by name (bash's
- * order), without DIB_ENV and DIB_ARGS themselves. No trailing newline.
+ * order), without DIB_ENV and DIB_ARGS themselves, secrets redacted. No trailing newline.
  */
-export function formatDibEnvironment(env: Readonly<Env>): string {
+export function formatDibEnvironment(rawEnv: Readonly<Env>): string {
+  // variables whose names say secret are recorded as <redacted>
+  const env = redactEnv(rawEnv);
   return Object.keys(env)
     .filter((k) => k.startsWith('DIB_') && k !== 'DIB_ENV' && k !== 'DIB_ARGS')
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
