@@ -93,7 +93,7 @@ test("the README's element example, and an element with installType taps, its ow
 test('misuse is a type error: an unknown tap option, a string state key, a private import', async (t) => {
   const bad = `
 import { defineElement, type StateKey } from '@dib/core';
-import { createPhaseHooks } from '#core/pipeline/hooks.js';
+import { createPhaseHooks } from '@dib/core/internal/pipeline/hooks.js';
 export default defineElement({
   name: 'bad',
   apply(build) {
