@@ -8,7 +8,8 @@ import { runBuild, type BuildResult } from '../pipeline/driver.js';
 import { DibError } from '../errors.js';
 import { EventBus } from '../log/events.js';
 import { attachJsonReporter, attachTextReporter, timingTable } from '../log/text-reporter.js';
-import { ProgressRenderer, attachAptProgress, summaryLines, wantsLiveProgress } from '../log/progress.js';
+import { ProgressRenderer, attachPackageProgress, summaryLines, wantsLiveProgress } from '../log/progress.js';
+import { osElementOf } from '../contract/os.js';
 import { stringValue } from './args.js';
 import { loadCommandConfig, prepareCommand, type Parsed } from './common.js';
 import { printError } from './main.js';
@@ -69,7 +70,6 @@ async function buildInside(parsed: Parsed, argv: string[], guard: ProcessGuard, 
     write: flags.json ? () => undefined : progress ? (l) => progress.log(l) : undefined,
   });
   const offJson = flags.json ? attachJsonReporter(bus) : () => undefined;
-  const offApt = attachAptProgress(bus);
 
   guard.say = (l) => text.line(l);
   // one whole build, as dib build runs it (a fresh Build and work dir each time)
@@ -84,7 +84,9 @@ async function buildInside(parsed: Parsed, argv: string[], guard: ProcessGuard, 
     // issue 6: the pre-flight check of host tools (dib doctor's, without network and KVM)
     const { preflight } = await import('../doctor/index.js');
     for (const w of await preflight(build)) build.log.warn(w);
-    const result = await runBuild(build, { breakpoints });
+    // the package manager's progress, read by the OS element's reader (apt's for Debian)
+    const offPackages = attachPackageProgress(bus, osElementOf(build.elements)?.element.os.progress?.());
+    const result = await runBuild(build, { breakpoints }).finally(offPackages);
     progress?.close();
     if (!quiet) for (const l of timingTable(result.phases, result.seconds)) text.line(l);
     for (const l of summaryLines({ ok: result.ok, seconds: result.seconds, outputs: result.outputs, taps: build.tapTimings, slowest: quiet ? 0 : 5 })) text.line(l);
@@ -118,7 +120,6 @@ async function buildInside(parsed: Parsed, argv: string[], guard: ProcessGuard, 
   } finally {
     progress?.close();
     offProgress();
-    offApt();
     offJson();
     text.close();
   }
