@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { dib, fixtureElement } from '../helpers/cli.js';
-import { mountsUnder } from '../helpers/mounts.js';
+import { mountsUnder, mountsUnderSeenBy, pidOf } from '../helpers/mounts.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 test('busybox-root to tar runs every phase in order and leaves nothing behind', async (t) => {
@@ -64,7 +64,7 @@ test('a failing tap names phase, element and tap, exits non-zero and leaves no m
   t.false(await fs.pathExists(path.join(dir, 'y.tar')));
 });
 
-test('SIGINT mid-phase kills the chroot process, unmounts, removes the work dir and writes no output', async (t) => {
+test('SIGINT mid-phase kills the chroot process, unmounts, removes the work dir and writes no output; the mounts never reach the host', async (t) => {
   const dir = await tmpDir();
   const work = path.join(dir, 'work');
   const { CLI } = await import('../helpers/cli.js');
@@ -78,7 +78,11 @@ test('SIGINT mid-phase kills the chroot process, unmounts, removes the work dir 
       }
     });
   });
-  t.true((await mountsUnder(work)).length > 0, 'the chroot mounts are there while the build runs');
+  // the chroot's mounts exist in the build's sandbox, and never in the host's mount table
+  t.deepEqual(await mountsUnder(work), [], 'no build mount in the host table');
+  const sleeper = await pidOf('sleep 120');
+  t.truthy(sleeper);
+  t.true((await mountsUnderSeenBy(sleeper!, work)).some((m) => m.endsWith('/mnt/dev/pts')), 'the chroot mounts are there, in the sandbox');
   child.kill('SIGINT');
   const r = await child;
   t.is(r.exitCode, 130, String(r.all));
@@ -106,7 +110,7 @@ test('dib plan lists the ordered taps with their elements', async (t) => {
 test('not root → E_NOT_ROOT; bad element → did you mean; bad option → usage, exit 2', async (t) => {
   const dir = await tmpDir();
   const bad = await dib(['build', '-t', 'tar', 'busybox-rot'], { cwd: dir });
-  t.is(bad.exitCode, 1);
+  t.is(bad.exitCode, 2, "an unknown element is a config error");
   t.regex(bad.stderr, /Element 'busybox-rot' \(named on the command line\) not found \(did you mean 'busybox-root'\?\)/);
   const opt = await dib(['build', '--chcksum', 'busybox-root'], { cwd: dir });
   t.is(opt.exitCode, 2);
@@ -136,7 +140,7 @@ test('a bad block-device config stops the build before any work, naming the entr
     blockDevice: [{ local_loop: { name: 'image0' } }, { partitioning: { base: 'image0', label: 'gpt', partitions: [{ name: 'root', size: '12 parsecs', mkfs: { type: 'ext4', mount: { mount_point: '/' } } }] } }],
   });
   const r = await dib(['build', '--work-dir', work], { cwd: dir });
-  t.is(r.exitCode, 1);
+  t.is(r.exitCode, 2, "a bad block-device config is a config error");
   t.regex(r.stderr, /\[E_BLOCK_DEVICE_CONFIG\] config key blockDevice: blockDevice\[1\]\.partitioning\.partitions\[0\]\.size: '12 parsecs': unknown unit/);
   t.false(r.stderr.includes('Running phase root'), 'no phase ran');
   t.false(await fs.pathExists(work), 'no work dir was made');

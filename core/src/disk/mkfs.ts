@@ -1,22 +1,23 @@
 /**
  * Make one filesystem from a directory, without mounting anything: ext2/3/4 with `mke2fs -d`,
- * vfat with `mkfs.vfat` and mtools, swap with `mkswap`. ext and vfat are made in place, at
- * their partition's offset in the disk image (`mke2fs -E offset=`, `mkfs.vfat --offset`,
- * mtools' `image@@offset`), so nothing is copied; the others are made in a file of their own
- * that the caller copies in.
+ * xfs with `mkfs.xfs -p` (xfs.ts), vfat with `mkfs.vfat` and mtools, swap with `mkswap`. ext
+ * and vfat are made in place, at their partition's offset in the disk image (`mke2fs -E
+ * offset=`, `mkfs.vfat --offset`, mtools' `image@@offset`), so nothing is copied; xfs
+ * (mkfs.xfs takes no offset) and swap are made in a file of their own that the caller copies in.
  *
  * Identifiers come from the layout (derived from the build's seed): the UUID or volume id, and
  * ext's directory hash seed. With SOURCE_DATE_EPOCH every time the filesystem holds is clamped:
  * mke2fs's own (`E2FSPROGS_FAKE_TIME`) and the inodes' (ext-times.ts), vfat's label
  * (`--invariant`) and mtools' (which keeps each file's clamped mtime, in UTC).
  */
-import { open, readdir } from 'node:fs/promises';
+import { open, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CommandRunner, Logger } from '../vocabulary.js';
 import { DibError } from '../errors.js';
 import { clampExtTimes } from './ext-times.js';
 import type { LayoutFilesystem } from './layout.js';
 import { KiB } from './size.js';
+import { fixXfsModes, logProtofileNotes, mkfsXfsArgs, xfsProblem, xfsProtofile, xfsSupport } from './xfs.js';
 
 const SECTOR = 512;
 
@@ -122,11 +123,32 @@ export async function makeFilesystem(o: MakeFilesystemOptions): Promise<void> {
       });
       return;
     }
+    case 'xfs': {
+      const support = await xfsSupport();
+      const problem = xfsProblem(support);
+      if (problem) throw new DibError(problem.code, problem.message, { hint: problem.hint });
+      await sparseFile(file, size);
+      if (!sourceDir || support.directory) {
+        await run.run('mkfs.xfs', mkfsXfsArgs(fs, file, sourceDir));
+        return;
+      }
+      const proto = await xfsProtofile(sourceDir);
+      const protoFile = `${file}.proto`;
+      await writeFile(protoFile, proto.text);
+      try {
+        await run.run('mkfs.xfs', mkfsXfsArgs(fs, file, protoFile));
+      } finally {
+        await rm(protoFile, { force: true });
+      }
+      await fixXfsModes(run, file, proto.modes);
+      if (o.log) logProtofileNotes(o.log, fs.label, proto);
+      return;
+    }
     case 'swap':
       await sparseFile(file, size);
       await run.run('mkswap', ['-L', fs.label, '-U', fs.uuid, ...fs.opts, file]);
       return;
     default:
-      throw new DibError('E_DISK', `cannot make a ${(fs as LayoutFilesystem).type} filesystem from a directory`, { hint: 'use ext4, vfat or swap' });
+      throw new DibError('E_DISK', `cannot make a ${(fs as LayoutFilesystem).type} filesystem from a directory`, { hint: 'use ext4, xfs, vfat or swap' });
   }
 }

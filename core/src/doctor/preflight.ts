@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { DibBuild } from '../pipeline/build.js';
 import { DibError, isDibError } from '../errors.js';
 import { computeGeometry } from '../disk/geometry.js';
+import { assertDiskBuildable } from '../disk/buildable.js';
 import type { DiskLayout } from '../disk/layout.js';
 import { TiB } from '../disk/size.js';
 import { formatBytes } from '../util/bytes.js';
@@ -142,6 +143,8 @@ export async function checkDisk(build: DibBuild, layout: DiskLayout | undefined)
   const c = build.config;
   const formats = selectedFormats(build);
   if (!layout || !formats.some((f) => f.from === 'disk')) return;
+  // a disk dib cannot make from files at all (LVM, xfs without mkfs.xfs -p, …) comes first
+  await assertDiskBuildable(layout);
   const size = layout.imageSize ?? c.imageSize;
   const given = layout.imageSize !== undefined ? `the image size ${formatBytes(size ?? 0)} (the block-device config's)` : `the image size ${formatBytes(size ?? 0)} (--image-size)`;
   if (size !== undefined) {

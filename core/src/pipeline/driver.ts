@@ -8,7 +8,7 @@ import path from 'node:path';
 import { DibError, isDibError, toDibError } from '../errors.js';
 import { now } from '../log/events.js';
 import { ChrootMounts } from '../chroot/mounts.js';
-import { createChrootRunner, createHostRunner } from '../chroot/run.js';
+import { createChrootRunner, createHostRunner, stopRunningCommands } from '../chroot/run.js';
 import type { DibBuild } from './build.js';
 import { assertRootDeployed, finaliseBase, swapInResolvConf } from './finalise-base.js';
 import { normaliseTree } from './normalise-tree.js';
@@ -20,6 +20,7 @@ import { collectInventory, writeReport, writeSbom, type CollectedInventory } fro
 import { OUTPUT_SET_KEY, OutputSet } from '../output/set.js';
 import { breakpointRunner, type Breakpoints } from './breakpoints.js';
 import { enterLegacyPhase, prepareLegacy } from '../dib-elements/driver.js';
+import { assertDiskBuildable, needsDiskImage } from '../disk/buildable.js';
 
 export interface PhaseTiming {
   phase: string;
@@ -63,24 +64,30 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
   let inventory: CollectedInventory | undefined;
   try {
     // the disk is planned once, here: a bad block-device config fails before any work, and
-    // every phase sees DIB's layout variables (DIB_ROOT_LABEL, …) as DIB exports them before root.d
+    // every phase sees DIB's layout variables (DIB_ROOT_LABEL, …) as DIB exports them before
+    // root.d; a disk dib cannot make from files (LVM, xfs without mkfs.xfs -p) is refused here
+    // too, when a disk image is asked for
     const layout = await build.diskPlan();
+    for (const w of layout.warnings) log.warn(w);
+    if (needsDiskImage(build.config.types)) await assertDiskBuildable(layout);
     await build.makeWorkDir();
     build.sealEnv(layoutEnv(layout));
     // directory elements: DIB's hooks tree (TMP_HOOKS_PATH), before any tap runs
     await prepareLegacy(build);
     const root = build.paths.targetRoot;
-    mounts = new ChrootMounts(root, log);
+    mounts = new ChrootMounts(root, log, signal);
     const m = mounts;
     build.cleanup.push('unmount the chroot', () => m.unmount());
-    // the runners of a phase: host commands see the caller's environment and the phase's,
-    // chroot commands the phase's; each tap gets them bound to its logger
+    // the runners of a phase: host commands see the caller's environment and the phase's;
+    // chroot commands too, as DIB's `sudo -E chroot` (the chroot runner drops TMPDIR and
+    // VIRTUAL_ENV and sets HOME and PATH, as run_in_target does); each tap gets them bound to
+    // its logger
     const phaseRunners = (env: Readonly<Env>) => ({
       host: createHostRunner({ log, signal, env: { ...hostEnv(), ...env } }),
-      target: createChrootRunner({ root, log, signal, env, prepare: () => m.mount() }),
+      target: createChrootRunner({ root, log, signal, env: { ...hostEnv(), ...env }, prepare: () => m.mount() }),
     });
-    const host = phaseRunners({ ...build.env, TARGET_ROOT: root }).host;
-    const brk = breakpointRunner(opts.breakpoints, { root, env: build.env, log, mount: () => m.mount() });
+    const { host, target } = phaseRunners({ ...build.env, TARGET_ROOT: root });
+    const brk = breakpointRunner(opts.breakpoints, { root, env: { ...build.env, TARGET_ROOT: root }, log, mount: () => m.mount(), host, target });
 
     const runPhase = async (phase: PhaseName) => {
       if (signal.aborted) throw new DibError('E_INTERRUPTED', `interrupted before the ${phase} phase`);
@@ -90,7 +97,7 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
       const ctx = build.phaseContext(phase, env, phaseRunners(env));
       build.currentPhase = phase;
       // directory elements: the hooks tree read-only at /tmp/in_target.d during chroot phases
-      const leaveLegacy = await enterLegacyPhase(build, phase, info.where);
+      const leaveLegacy = await enterLegacyPhase(build, phase, info.where, signal);
       try {
         await brk(`before-${phase}`, info.where);
         bus.emit({ type: 'phase-start', time: now(), phase, taps: hook.taps.length });
@@ -99,6 +106,8 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
         try {
           await hook.promise(ctx);
         } catch (e) {
+          // a failed, timed-out or abandoned tap's commands do not run on into the break shell or the unmount
+          await stopRunningCommands();
           if (!(isDibError(e) && e.code === 'E_INTERRUPTED')) await brk('after-error', info.where).catch(() => undefined);
           throw e;
         } finally {
@@ -140,6 +149,9 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
     error = toDibError(e);
   } finally {
     build.currentPhase = undefined;
+    // nothing may run in the tree while it is unmounted and removed: commands of a failed or
+    // abandoned tap get SIGTERM, and their PID namespace SIGKILL after a grace period
+    await stopRunningCommands();
     const failed = await build.cleanup.unwind();
     if (failed.length && !error) {
       error = new DibError('E_INTERNAL', `cleanup failed: ${failed.join(', ')}`, { hint: 'check for leftover mounts with findmnt and remove the work dir by hand' });
