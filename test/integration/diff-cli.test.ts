@@ -188,7 +188,7 @@ maybe('--check-reproducible builds twice at the same path and fails naming the f
   t.regex(r.all, /--check-reproducible: build 2 of 2/);
   t.regex(r.all, /--check-reproducible: tar: the two builds differ/);
   t.regex(r.stderr, /dib: error \[E_NOT_REPRODUCIBLE\] two builds of .*img differ: tar \(\d+ differences, first: files \/ mtime\)/);
-  t.regex(r.stderr, /hint: the first build is kept in .*\.img\.first-build; compare with dib diff /);
+  t.regex(r.stderr, /hint: these builds did not ask for reproducible output: set SOURCE_DATE_EPOCH .*; the first build is kept in .*\.img\.first-build; compare with dib diff /);
   t.true(existsSync(path.join(dir, '.img.first-build', 'img.tar')));
   t.true(existsSync(path.join(dir, 'img.tar')));
   t.true(existsSync(path.join(dir, 'img.d', 'build-report.json')));

@@ -7,8 +7,8 @@
  *
  * Identifiers come from the layout (derived from the build's seed): the UUID or volume id, and
  * ext's directory hash seed. With SOURCE_DATE_EPOCH every time the filesystem holds is clamped:
- * mke2fs's own (`E2FSPROGS_FAKE_TIME`) and the inodes' (ext-times.ts), vfat's label
- * (`--invariant`) and mtools' (which keeps each file's clamped mtime, in UTC).
+ * mke2fs's own (`E2FSPROGS_FAKE_TIME`) and the inodes' (ext-times.ts, xfs-times.ts), vfat's
+ * label (`--invariant`) and mtools' (which keeps each file's clamped mtime, in UTC).
  */
 import { open, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import { DibError } from '../errors.js';
 import { clampExtTimes } from './ext-times.js';
 import type { LayoutFilesystem } from './layout.js';
 import { KiB } from './size.js';
+import { setXfsTimes } from './xfs-times.js';
 import { fixXfsModes, logProtofileNotes, mkfsXfsArgs, xfsProblem, xfsProtofile, xfsSupport } from './xfs.js';
 
 const SECTOR = 512;
@@ -130,6 +131,7 @@ export async function makeFilesystem(o: MakeFilesystemOptions): Promise<void> {
       await sparseFile(file, size);
       if (!sourceDir || support.directory) {
         await run.run('mkfs.xfs', mkfsXfsArgs(fs, file, sourceDir));
+        if (sourceDir && epoch !== undefined) await setXfsTimes(run, file, sourceDir, epoch);
         return;
       }
       const proto = await xfsProtofile(sourceDir);
@@ -141,6 +143,8 @@ export async function makeFilesystem(o: MakeFilesystemOptions): Promise<void> {
         await rm(protoFile, { force: true });
       }
       await fixXfsModes(run, file, proto.modes);
+      // a prototype file carries no times: the tree's, clamped with SOURCE_DATE_EPOCH
+      await setXfsTimes(run, file, sourceDir, epoch);
       if (o.log) logProtofileNotes(o.log, fs.label, proto);
       return;
     }
