@@ -16,7 +16,10 @@ export async function buildCommand(argv: string[]): Promise<number> {
   const parsed = await prepareCommand('build', argv);
   if (!parsed) return 0;
   const flags = { json: parsed.values.has('json'), quiet: parsed.values.has('quiet'), break: stringValue(parsed, 'break'), checkReproducible: parsed.values.has('check-reproducible') };
-  const { config } = await loadCommandConfig(parsed);
+  const loaded = await loadCommandConfig(parsed);
+  // --check-reproducible builds twice for real: a second build from checkpoints would compare
+  // the first build with itself
+  const config = flags.checkReproducible ? { ...loaded.config, noCache: true } : loaded.config;
   if (process.getuid && process.getuid() !== 0) {
     throw new DibError('E_NOT_ROOT', 'dib build needs root (it runs chroot and mounts /proc, /sys and /dev in the image tree)', {
       hint: 'run it as root: sudo dib build …',

@@ -463,6 +463,23 @@ export const SETTINGS = {
     flag: { long: 'offline' },
     env: { name: 'DIB_OFFLINE', parse: truthy },
   }),
+  noCache: setting({
+    schema: v.boolean('must be true or false'),
+    doc: 'ignore phase checkpoints and cached outputs: run every phase, store none (cached roots and packages are still used)',
+    type: 'boolean',
+    default: false,
+    example: 'true',
+    flag: { long: 'no-cache' },
+    env: { name: 'DIB_NO_CACHE', parse: truthy },
+  }),
+  refresh: setting({
+    schema: v.boolean('must be true or false'),
+    doc: 'make cached roots, phase checkpoints and outputs again (use none, store new ones)',
+    type: 'boolean',
+    default: false,
+    example: 'true',
+    flag: { long: 'refresh' },
+  }),
   logfile: setting({
     schema: name('a file name'),
     doc: 'append the timestamped log to this file',

@@ -47,6 +47,7 @@ async function bootstrap(ctx: PhaseContext): Promise<void> {
     include: bootstrapPackages(ctx.build, ctx.env),
     preseed,
     sources: bootstrapSources(ctx.build, ctx.env),
+    refresh: ctx.config.refresh === true,
   });
   const { include, preseed: preseeded } = result.settings;
   ctx.state.set(DEBOOTSTRAP_RESULT, { key: result.key, tool: result.tool, hit: result.hit, tarball: result.tarball, timings: result.timings, include, preseed: preseeded });
