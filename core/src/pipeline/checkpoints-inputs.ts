@@ -276,7 +276,7 @@ export async function checkpointInputs(build: InputsBuild): Promise<GroupInputs[
   for (const r of build.elements) {
     // the first group an element's taps run in: its declared inputs count from there
     const tapped = taps.filter((t) => t.element === r.name).map((t) => groupOf(t.phase));
-    let at = r.kind === 'package' ? 0 : Math.min(groups.length - 1, ...tapped);
+    let at = tapped.length ? Math.min(...tapped) : 0;
     if (r.kind === 'package') first[`element ${r.name}`] = await packageIdentity(r.dir);
     else {
       const d = await directoryElementDigests(r.dir);
@@ -284,7 +284,6 @@ export async function checkpointInputs(build: InputsBuild): Promise<GroupInputs[
       for (const [phase, digest] of Object.entries(d.phases)) groups[groupOf(phase as PhaseName)]!.inputs[`element ${r.name} ${phase}.d`] = digest.slice(0, 32);
       at = Math.min(at, ...Object.keys(d.phases).map((p) => groupOf(p as PhaseName)));
     }
-    if (!Number.isFinite(at)) at = 0;
     let declared: false | CacheInputs | undefined;
     try {
       const ci = r.kind === 'directory' ? await directoryCacheInputs(r.dir) : r.element.cacheInputs;

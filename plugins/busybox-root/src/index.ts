@@ -25,6 +25,11 @@ export default defineElement({
     return arch ? [arch] : undefined;
   },
   hostTools: [{ command: 'busybox', package: 'busybox-static', why: 'busybox-root copies the static busybox into the image' }],
+  // the root is a copy of a host file: a new busybox on the host makes a new root
+  cacheInputs: ({ env }) => {
+    const bb = findStaticBusyboxSync(env.DIB_BUSYBOX || undefined);
+    return { files: bb ? [bb] : [] };
+  },
   apply(build) {
     build.hooks.root.tapPromise({ name: 'busybox-root', stage: 10 }, async (ctx) => {
       const busybox = await findStaticBusybox(ctx.env.DIB_BUSYBOX ?? undefined);
