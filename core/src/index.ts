@@ -37,6 +37,8 @@ export { stateKey } from './contract/state-key.js';
 export { getDiskHooks } from './contract/disk-hooks.js';
 export type { DiskHooks, BiosBootRequest } from './contract/disk-hooks.js';
 export { getPackageHooks } from './contract/package-hooks.js';
+export { defineOsElement, isOsElement, osElementOf, osFamilyOf, releaseTargetOf, OS_FAMILIES } from './contract/os.js';
+export type { OsDefinition, OsElement, OsFamily, PackageProgress, ProgressReader, ReleaseTarget } from './contract/os.js';
 export { getImageHooks } from './contract/image-hooks.js';
 export { getCheckpointHooks } from './contract/checkpoint-hooks.js';
 export type { CheckpointHooks, CheckpointPoint } from './contract/checkpoint-hooks.js';

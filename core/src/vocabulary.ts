@@ -171,6 +171,20 @@ export interface BuildPaths {
   outputBase: string;
 }
 
+/** Progress of a package manager, read from one line of its output. */
+export interface PackageProgress {
+  /** what is being counted (`apt: downloading`, `apt: installing`) */
+  label: string;
+  done: number;
+  total: number;
+}
+
+/**
+ * Reads a package manager's output line by line, keeping its own state between lines (a count
+ * announced first, then the items); one reader per build.
+ */
+export type ProgressReader = (line: string) => PackageProgress | undefined;
+
 /** Releases registered resources in reverse order, on success, failure or signal. */
 export interface CleanupStack {
   /** register an undo action; returns a function that runs it early (and unregisters it) */

@@ -98,7 +98,7 @@ test('a wait ends when the build is aborted, and on timeout with E_LOCK naming t
   const err = await t.throwsAsync(acquireLock(lock, { signal: ac.signal }));
   t.true(isDibError(err));
   t.is((err as { code?: string }).code, 'E_INTERRUPTED');
-  t.true(performance.now() - t0 < 1500);
+  t.true(performance.now() - t0 < 5000, "an aborted wait ends within the 5 s a signal may take");
   // aborted while the first (non-blocking) try is still running: the wait must not start
   const ac2 = new AbortController();
   const racing = acquireLock(lock, { signal: ac2.signal });

@@ -1,6 +1,8 @@
 /** dib doctor's pure parts: which tools a build needs and why, the apt-get line, the checks. */
 import test from 'ava';
-import { defineElement, isDibError, type ResolvedElement } from '@dib/core';
+import { defineElement, isDibError, releaseTargetOf, type ResolvedElement } from '@dib/core';
+import busyboxRoot from '@dib/element-busybox-root';
+import debianMinimal from '@dib/element-debian-minimal';
 import {
   aptInstallLine,
   checkTools,
@@ -8,7 +10,6 @@ import {
   coreHostTools,
   formatDoctor,
   mirrorCheck,
-  mirrorOf,
   missingToolsError,
   rootCheck,
   diskCheck,
@@ -91,11 +92,12 @@ test('root and disk checks', async (t) => {
   t.regex(low.hint!, /free space under \/tmp/);
 });
 
-test('mirror: only for Debian-family builds; HEAD of dists/<release>/Release; failures say why', async (t) => {
-  t.is(mirrorOf({ DISTRO_NAME: 'busybox' }), undefined);
-  t.deepEqual(mirrorOf({ DISTRO_NAME: 'debian', DIB_RELEASE: 'bookworm', DIB_DISTRIBUTION_MIRROR: 'http://m/debian/' }), { mirror: 'http://m/debian', release: 'bookworm' });
-  t.is((await mirrorCheck({ DISTRO_NAME: 'busybox' })).level, 'skip');
-  const debian = { DISTRO_NAME: 'debian', DIB_RELEASE: 'bookworm', DIB_DISTRIBUTION_MIRROR: 'http://m/debian' };
+test('mirror: where the OS element publishes its release (Debian: HEAD of dists/<release>/Release); failures say why', async (t) => {
+  const os = (e: typeof busyboxRoot): ResolvedElement[] => [{ name: e.name, element: e, dir: '/e', kind: 'package' }];
+  t.is(releaseTargetOf(os(busyboxRoot), { DIB_RELEASE: 'static' }), undefined);
+  t.like(releaseTargetOf(os(debianMinimal), { DIB_RELEASE: 'bookworm', DIB_DISTRIBUTION_MIRROR: 'http://m/debian/' }), { distro: 'debian', release: 'bookworm', url: 'http://m/debian/dists/bookworm/Release' });
+  t.is((await mirrorCheck(undefined)).level, 'skip');
+  const debian = releaseTargetOf(os(debianMinimal), { DIB_RELEASE: 'bookworm', DIB_DISTRIBUTION_MIRROR: 'http://m/debian' });
   const calls: string[] = [];
   const fake = (status: number) => (async (url: string | URL | Request, init?: RequestInit) => {
     calls.push(`${init?.method} ${String(url)}`);
@@ -106,7 +108,7 @@ test('mirror: only for Debian-family builds; HEAD of dists/<release>/Release; fa
   t.deepEqual(calls, ['HEAD http://m/debian/dists/bookworm/Release']);
   const missing = await mirrorCheck(debian, { fetchImpl: fake(404) });
   t.is(missing.level, 'fail');
-  t.regex(missing.hint!, /no release 'bookworm'/);
+  t.regex(missing.hint!, /debian has no release 'bookworm' there: check DIB_RELEASE/);
   t.is((await mirrorCheck(debian, { offline: true })).level, 'skip');
   const slow = (async (_u: unknown, init?: RequestInit) =>
     new Promise((_res, rej) => init?.signal?.addEventListener('abort', () => rej(init.signal!.reason)))) as typeof fetch;

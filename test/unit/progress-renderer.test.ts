@@ -4,7 +4,8 @@
  */
 import test from 'ava';
 import { EventBus, type BuildEvent } from '#core/log/events.js';
-import { CLEAR_LINE, ProgressRenderer, attachAptProgress, bar, formatElapsed, summaryLines, wantsLiveProgress } from '#core/log/progress.js';
+import { CLEAR_LINE, ProgressRenderer, attachPackageProgress, bar, formatElapsed, summaryLines, wantsLiveProgress } from '#core/log/progress.js';
+import { aptProgress } from '@dib/element-dpkg';
 
 const T = '2026-01-01T00:00:00.000Z';
 
@@ -117,10 +118,10 @@ test('coalescing draws the status once per burst of lines', async (t) => {
   r.close();
 });
 
-test('apt output lines become progress events with a total', (t) => {
+test('apt output lines (read by the Debian OS elements\' reader) become progress events with a total', (t) => {
   const bus = new EventBus();
   const seen: BuildEvent[] = [];
-  attachAptProgress(bus);
+  attachPackageProgress(bus, aptProgress());
   bus.on((e) => void (e.type === 'progress' && seen.push(e)));
   const log = (message: string) => bus.emit({ type: 'log', time: T, level: 'info', scope: 'package-installs', message });
   log('0 upgraded, 3 newly installed, 0 to remove and 0 not upgraded.');

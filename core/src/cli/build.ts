@@ -7,7 +7,8 @@ import { runBuild, type BuildResult } from '../pipeline/driver.js';
 import { DibError } from '../errors.js';
 import { EventBus } from '../log/events.js';
 import { attachJsonReporter, attachTextReporter, timingTable } from '../log/text-reporter.js';
-import { ProgressRenderer, attachAptProgress, summaryLines, wantsLiveProgress } from '../log/progress.js';
+import { ProgressRenderer, attachPackageProgress, summaryLines, wantsLiveProgress } from '../log/progress.js';
+import { osElementOf } from '../contract/os.js';
 import { stringValue } from './args.js';
 import { loadCommandConfig, prepareCommand } from './common.js';
 import { printError } from './main.js';
@@ -46,7 +47,6 @@ export async function buildCommand(argv: string[]): Promise<number> {
     write: flags.json ? () => undefined : progress ? (l) => progress.log(l) : undefined,
   });
   const offJson = flags.json ? attachJsonReporter(bus) : () => undefined;
-  const offApt = attachAptProgress(bus);
 
   const abort = new AbortController();
   let signals = 0;
@@ -68,7 +68,9 @@ export async function buildCommand(argv: string[]): Promise<number> {
     // issue 6: the pre-flight check of host tools (dib doctor's, without network and KVM)
     const { preflight } = await import('../doctor/index.js');
     for (const w of await preflight(build)) build.log.warn(w);
-    const result = await runBuild(build, { breakpoints });
+    // the package manager's progress, read by the OS element's reader (apt's for Debian)
+    const offPackages = attachPackageProgress(bus, osElementOf(build.elements)?.element.os.progress?.());
+    const result = await runBuild(build, { breakpoints }).finally(offPackages);
     progress?.close();
     if (!quiet) for (const l of timingTable(result.phases, result.seconds)) text.line(l);
     for (const l of summaryLines({ ok: result.ok, seconds: result.seconds, outputs: result.outputs, taps: build.tapTimings, slowest: quiet ? 0 : 5 })) text.line(l);
@@ -97,7 +99,6 @@ export async function buildCommand(argv: string[]): Promise<number> {
     process.off('SIGHUP', onSignal);
     progress?.close();
     offProgress();
-    offApt();
     offJson();
     text.close();
   }

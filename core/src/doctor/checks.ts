@@ -1,10 +1,10 @@
 /**
  * The host checks of `dib doctor` besides tools: root, free disk in the work and cache dirs,
- * KVM usability and whether the configured Debian-family mirror answers.
+ * KVM usability and whether the OS element's release is published where it says.
  */
 import { statfs } from 'node:fs/promises';
 import path from 'node:path';
-import type { Env } from '../vocabulary.js';
+import type { ReleaseTarget } from '../contract/os.js';
 import { formatBytes } from '../util/bytes.js';
 
 export type CheckLevel = 'ok' | 'warn' | 'fail' | 'skip';
@@ -64,22 +64,15 @@ export async function kvmCheck(qemu: string | undefined): Promise<CheckResult> {
   return { id: 'kvm', level: 'warn', message: `KVM not usable (${r.reason}): dib boot falls back to TCG, which is several times slower`, hint: 'load kvm_intel/kvm_amd, or give the VM nested virtualisation, and make /dev/kvm read-writable' };
 }
 
-/** The mirror and release a Debian-family build downloads from, if any. */
-export function mirrorOf(env: Readonly<Env>): { mirror: string; release: string } | undefined {
-  const family = env.DISTRO_NAME;
-  const mirror = env.DIB_DISTRIBUTION_MIRROR;
-  const release = env.DIB_RELEASE;
-  if (!mirror || !release || (family !== 'debian' && family !== 'ubuntu')) return undefined;
-  return { mirror: mirror.replace(/\/+$/, ''), release };
-}
-
-/** HEAD (then GET) `<mirror>/dists/<release>/Release` with a short timeout. */
-export async function mirrorCheck(env: Readonly<Env>, opts: { timeoutMs?: number; offline?: boolean; fetchImpl?: typeof fetch } = {}): Promise<CheckResult> {
-  const m = mirrorOf(env);
-  if (!m) return { id: 'mirror', level: 'skip', message: 'mirror: no Debian-family element in this build, nothing to check' };
-  const url = `${m.mirror}/dists/${m.release}/Release`;
+/**
+ * HEAD (then GET) the URL where the build's release is published (the OS element says which:
+ * a Debian mirror's `dists/<release>/Release`), with a short timeout.
+ */
+export async function mirrorCheck(target: ReleaseTarget | undefined, opts: { timeoutMs?: number; offline?: boolean; fetchImpl?: typeof fetch } = {}): Promise<CheckResult> {
+  if (!target) return { id: 'mirror', level: 'skip', message: 'mirror: the operating-system element publishes no release to check' };
+  const { url } = target;
   if (opts.offline) return { id: 'mirror', level: 'skip', message: `mirror: --offline, not checking ${url}` };
-  if (!/^https?:\/\//.test(url)) return { id: 'mirror', level: 'skip', message: `mirror: ${m.mirror} is not an http(s) URL, not checked` };
+  if (!/^https?:\/\//.test(url)) return { id: 'mirror', level: 'skip', message: `mirror: ${url} is not an http(s) URL, not checked` };
   const f = opts.fetchImpl ?? fetch;
   const t0 = performance.now();
   const timeout = opts.timeoutMs ?? 5000;
@@ -99,7 +92,7 @@ export async function mirrorCheck(env: Readonly<Env>, opts: { timeoutMs?: number
   } catch (e) {
     const err = e as Error & { cause?: { code?: string; message?: string } };
     const why = err.name === 'TimeoutError' ? `no answer within ${(timeout / 1000).toFixed(0)} s` : (err.cause?.code ?? err.cause?.message ?? err.message);
-    return { id: 'mirror', level: 'fail', message: `mirror ${url}: ${why}`, hint: 'check the network and proxy (http_proxy), or set DIB_DISTRIBUTION_MIRROR to a reachable mirror; --offline builds from the cache only' };
+    return { id: 'mirror', level: 'fail', message: `mirror ${url}: ${why}`, hint: `check the network and proxy (http_proxy), or ${target.hint}; --offline builds from the cache only` };
   } finally {
     clearTimeout(timer);
   }
@@ -109,6 +102,6 @@ export async function mirrorCheck(env: Readonly<Env>, opts: { timeoutMs?: number
     id: 'mirror',
     level: 'fail',
     message: `mirror ${url}: HTTP ${status}`,
-    hint: status === 404 ? `the mirror has no release '${m.release}': check DIB_RELEASE and DIB_DISTRIBUTION_MIRROR` : 'check DIB_DISTRIBUTION_MIRROR',
+    hint: status === 404 ? `${target.distro} has no release '${target.release}' there: ${target.hint}` : target.hint,
   };
 }

@@ -5,6 +5,7 @@
 import type { DibBuild } from '../pipeline/build.js';
 import type { DiskLayout } from '../disk/layout.js';
 import { DibError } from '../errors.js';
+import { releaseTargetOf } from '../contract/os.js';
 import { CACHE_LIMITS, WORK_LIMITS, diskCheck, kvmCheck, mirrorCheck, rootCheck, type CheckResult } from './checks.js';
 import { aptInstallLine, checkTools, collectHostTools, type ToolStatus } from './tools.js';
 import { checkArchitecture, checkDisk, checkOutputDir, checkRelease, checkWorkDir } from './preflight.js';
@@ -66,7 +67,7 @@ export async function diagnose(build: DibBuild | undefined, opts: DoctorOptions 
     checks.push(await asCheck('disk', 'image size and partitions fit', () => checkDisk(build, layout)));
   }
   if (opts.network ?? true) {
-    checks.push(build ? await mirrorCheck(build.env, { offline: build.config.offline }) : { id: 'mirror', level: 'skip', message: 'mirror: no config, nothing to check' });
+    checks.push(build ? await mirrorCheck(releaseTargetOf(build.elements, build.env), { offline: build.config.offline }) : { id: 'mirror', level: 'skip', message: 'mirror: no config, nothing to check' });
   }
   const missing = tools.filter((t) => !t.found);
   return {

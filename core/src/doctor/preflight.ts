@@ -15,7 +15,8 @@ import type { DiskLayout } from '../disk/layout.js';
 import { TiB } from '../disk/size.js';
 import { formatBytes } from '../util/bytes.js';
 import { normaliseArch } from '../util/arch.js';
-import { mirrorCheck, mirrorOf } from './checks.js';
+import { mirrorCheck } from './checks.js';
+import { releaseTargetOf } from '../contract/os.js';
 
 const DISK_TYPES = new Set(['raw', 'qcow2', 'vhd']);
 
@@ -192,20 +193,19 @@ export function checkArchitecture(build: Pick<DibBuild, 'config' | 'env' | 'elem
 }
 
 /**
- * The release exists on the mirror (a HEAD of `dists/<release>/Release`). A 404 is an error;
+ * The release exists where the OS element publishes it (a Debian mirror: a HEAD of
+ * `dists/<release>/Release`). A 404 is an error;
  * an unreachable mirror only a warning (apt may reach it through a proxy dib does not see);
  * offline builds skip it. Returns lines for the log.
  */
-export async function checkRelease(build: Pick<DibBuild, 'config' | 'env'>, opts: { fetchImpl?: typeof fetch; timeoutMs?: number } = {}): Promise<{ warnings: string[]; notes: string[] }> {
-  const m = mirrorOf(build.env);
-  if (!m) return { warnings: [], notes: [] };
-  if (build.config.offline || build.env.DIB_OFFLINE) return { warnings: [], notes: [`offline: not checking that ${m.release} exists on ${m.mirror}`] };
-  const r = await mirrorCheck(build.env, { timeoutMs: opts.timeoutMs ?? 10_000, fetchImpl: opts.fetchImpl });
+export async function checkRelease(build: Pick<DibBuild, 'config' | 'env' | 'elements'>, opts: { fetchImpl?: typeof fetch; timeoutMs?: number } = {}): Promise<{ warnings: string[]; notes: string[] }> {
+  const target = releaseTargetOf(build.elements, build.env);
+  if (!target) return { warnings: [], notes: [] };
+  if (build.config.offline || build.env.DIB_OFFLINE) return { warnings: [], notes: [`offline: not checking that ${target.release} exists on ${target.url}`] };
+  const r = await mirrorCheck(target, { timeoutMs: opts.timeoutMs ?? 10_000, fetchImpl: opts.fetchImpl });
   if (r.level === 'ok' || r.level === 'skip') return { warnings: [], notes: [r.message] };
   if (/: HTTP 404$/.test(r.message)) {
-    throw new DibError('E_RELEASE_NOT_FOUND', `release '${m.release}' does not exist on ${m.mirror} (${m.mirror}/dists/${m.release}/Release: HTTP 404)`, {
-      hint: 'check DIB_RELEASE (a codename such as bookworm, or stable) and DIB_DISTRIBUTION_MIRROR',
-    });
+    throw new DibError('E_RELEASE_NOT_FOUND', `${target.distro} release '${target.release}' does not exist on ${target.url} (HTTP 404)`, { hint: target.hint });
   }
   return { warnings: [`${r.message}${r.hint ? ` (${r.hint})` : ''}`], notes: [] };
 }

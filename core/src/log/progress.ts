@@ -11,6 +11,7 @@
  * clock, so tests can drive it with events and read back exactly what a terminal would get.
  */
 import { formatBytes } from '../util/bytes.js';
+import type { ProgressReader } from '../vocabulary.js';
 import type { BuildEvent, EventBus } from './events.js';
 import { now, tapLabel } from './events.js';
 
@@ -242,43 +243,21 @@ export class ProgressRenderer {
 }
 
 /**
- * Package downloads and unpacking counted from apt's own output lines, as `progress` events
- * with a total: apt says how many packages it will install (`N newly installed`), then prints
- * `Get:K …` per download and `Unpacking …` / `Setting up …` per package.
+ * Package manager progress as `progress` events with a total, read from the log lines by the
+ * OS element's reader (apt's: `N newly installed`, then `Get:K …` and `Setting up …`).
  */
-export function attachAptProgress(bus: EventBus): () => void {
-  let total = 0;
-  let got = 0;
-  let setUp = 0;
+export function attachPackageProgress(bus: EventBus, reader: ProgressReader | undefined): () => void {
+  if (!reader) return () => undefined;
   let emitting = false;
-  const emit = (label: string, done: number) => {
-    emitting = true;
-    try {
-      bus.emit({ type: 'progress', time: now(), label, done, total, unit: 'packages' });
-    } finally {
-      emitting = false;
-    }
-  };
   return bus.on((ev) => {
     if (emitting || ev.type !== 'log') return;
-    const m = /^(\d+) upgraded, (\d+) newly installed/.exec(ev.message);
-    if (m) {
-      total = Number(m[1]) + Number(m[2]);
-      got = 0;
-      setUp = 0;
-      return;
-    }
-    if (total <= 0) return;
-    const g = /^Get:(\d+)\s/.exec(ev.message);
-    if (g) {
-      got = Math.max(got, Number(g[1]));
-      emit('apt: downloading', Math.min(got, total));
-      return;
-    }
-    if (/^Setting up \S+/.test(ev.message)) {
-      setUp++;
-      emit('apt: installing', Math.min(setUp, total));
-      if (setUp >= total) total = 0;
+    const p = reader(ev.message);
+    if (!p) return;
+    emitting = true;
+    try {
+      bus.emit({ type: 'progress', time: now(), label: p.label, done: p.done, total: p.total, unit: 'packages' });
+    } finally {
+      emitting = false;
     }
   });
 }

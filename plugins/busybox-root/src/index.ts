@@ -3,13 +3,14 @@
  * package manager. Every phase runs on it in seconds, so it is the root of dib's integration
  * tests and demos. It provides `operating-system`.
  */
-import { defineElement, DibError } from '@dib/core';
+import { defineOsElement, DibError } from '@dib/core';
 import { elfArch, findStaticBusyboxSync, makeBusyboxRoot, findStaticBusybox } from './root.js';
 
-export default defineElement({
+export default defineOsElement({
   name: 'busybox-root',
   description: 'A tiny network-free root made from the host busybox-static (tests and demos).',
-  provides: ['operating-system'],
+  // no family and no package manager: nothing is installed, nothing to check on a mirror
+  os: { distro: 'busybox', family: 'busybox', packageManager: 'none', release: (env) => env.DIB_RELEASE },
   environment: (env) => ({
     DISTRO_NAME: 'busybox',
     DIB_RELEASE: env.DIB_RELEASE ?? 'static',

@@ -1,4 +1,5 @@
-import { defineElement, DibError, type Env, type PhaseContext } from '@dib/core';
+import { defineOsElement, DibError, type Env, type PhaseContext } from '@dib/core';
+import { aptProgress } from '@dib/element-dpkg';
 import {
   debLines,
   getDebootstrapHooks,
@@ -8,7 +9,7 @@ import {
   upgradeAndInstallBase,
   writeAptSources,
 } from '@dib/element-debootstrap';
-import { DEBIAN_BASE_PACKAGES, debianEnvironment, defaultSourcesConf } from './env.js';
+import { DEBIAN_BASE_PACKAGES, debianEnvironment, debianMirror, defaultSourcesConf } from './env.js';
 
 export * from './env.js';
 
@@ -37,11 +38,18 @@ async function baseinstall(ctx: PhaseContext): Promise<void> {
 }
 
 /** A minimal Debian root. */
-export default defineElement({
+export default defineOsElement({
   name: 'debian-minimal',
   description: 'A minimal Debian root.',
   deps: ['debootstrap', 'pkg-map'],
-  provides: ['operating-system'],
+  os: {
+    distro: 'debian',
+    family: 'debian',
+    release: (env) => env.DIB_RELEASE,
+    releaseUrl: (env) => (env.DIB_RELEASE ? `${debianMirror(env).replace(/\/+$/, '')}/dists/${env.DIB_RELEASE}/Release` : undefined),
+    releaseHint: 'check DIB_RELEASE (a codename such as bookworm, or stable) and DIB_DISTRIBUTION_MIRROR',
+    progress: aptProgress,
+  },
   environment: debianEnvironment,
   packages: {
     'linux-image-amd64': { arch: 'amd64' },

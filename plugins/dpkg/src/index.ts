@@ -23,6 +23,7 @@ import {
 import { verifyAptArchive } from './archive.js';
 import { dpkgInventory } from './inventory.js';
 
+export { aptProgress } from './progress.js';
 export * from './lib.js';
 export { verifyAptArchive, verifiedArchiveFiles, readSignedIndex, parsePackagesIndex, archiveKey } from './archive.js';
 export type { ArchiveCheck, IndexEntry } from './archive.js';

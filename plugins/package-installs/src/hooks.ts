@@ -4,9 +4,9 @@
  * hook (`getPackageHooks(build)`), which the OS family's element answers (dpkg for apt).
  */
 import { AsyncSeriesWaterfallHook } from 'tapable';
-import { createHooksRegistry, DibError, getPackageHooks } from '@dib/core';
+import { createHooksRegistry, DibError, getPackageHooks, osFamilyOf } from '@dib/core';
 import type { Build, PackageRequest, PhaseContext } from '@dib/core';
-import { familyOf, mapPackages, readElementPkgMap } from '@dib/element-pkg-map';
+import { mapPackages, readElementPkgMap } from '@dib/element-pkg-map';
 import type { PreseedContext, PreseedRequest } from './preseed.js';
 
 export type { PackageAction, PackageRequest } from '@dib/core';
@@ -28,18 +28,7 @@ export const getPackageInstallsHooks: (build: Build) => PackageInstallsHooks = c
 );
 /** The element that installs packages for a distro, for error messages. */
 export function packageElementFor(distro: string | undefined): string {
-  switch (distro && familyOf(distro)) {
-    case 'debian':
-      return 'dpkg';
-    case 'redhat':
-      return 'yum/dnf (rpm-distro)';
-    case 'suse':
-      return 'zypper';
-    case 'gentoo':
-      return 'gentoo';
-    default:
-      return 'the operating system element';
-  }
+  return osFamilyOf(distro)?.packageElement ?? 'the operating system element';
 }
 
 /** Hand a request to the OS element. Empty install/uninstall lists do nothing, as DIB's install-packages. */

@@ -4,23 +4,15 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DibError } from '@dib/core';
+import { DibError, OS_FAMILIES, osFamilyOf } from '@dib/core';
 import type { PkgMap, ResolvedElement } from '@dib/core';
 
-/** OS families as DIB's pkg-map defines them. */
-export const FAMILIES: Readonly<Record<string, readonly string[]>> = Object.freeze({
-  redhat: ['almalinux', 'fedora', 'rhel', 'centos', 'openeuler', 'rocky'],
-  debian: ['debian', 'ubuntu'],
-  suse: ['opensuse'],
-  gentoo: ['gentoo'],
-});
+/** OS families as DIB's pkg-map defines them (the core's families table). */
+export const FAMILIES: Readonly<Record<string, readonly string[]>> = Object.freeze(Object.fromEntries(OS_FAMILIES.map((f) => [f.name, f.distros])));
 
 /** The family of a distro (`ubuntu` → `debian`), or undefined. */
 export function familyOf(distro: string): string | undefined {
-  for (const [family, distros] of Object.entries(FAMILIES)) {
-    if (distros.includes(distro)) return family;
-  }
-  return undefined;
+  return osFamilyOf(distro)?.name;
 }
 
 /** Release as pkg-map looks it up (`8-stream` → `8`). */

@@ -1,6 +1,7 @@
-import { defineElement, type PhaseContext } from '@dib/core';
+import { defineOsElement, type PhaseContext } from '@dib/core';
+import { aptProgress } from '@dib/element-dpkg';
 import { aptInTarget, getDebootstrapHooks, installAptKeyring, preinstallEnabled, upgradeAndInstallBase, writeTargetFile } from '@dib/element-debootstrap';
-import { UBUNTU_PACKAGES, ubuntuBasePackages, ubuntuEnvironment, ubuntuSourcesLines, ubuntuSourcesList } from './env.js';
+import { UBUNTU_PACKAGES, ubuntuBasePackages, ubuntuEnvironment, ubuntuMirror, ubuntuSourcesLines, ubuntuSourcesList } from './env.js';
 
 export * from './env.js';
 
@@ -18,11 +19,18 @@ async function disableIpv6Privacy(ctx: PhaseContext): Promise<void> {
 }
 
 /** A minimal Ubuntu root. */
-export default defineElement({
+export default defineOsElement({
   name: 'ubuntu-minimal',
   description: 'A minimal Ubuntu root.',
   deps: ['debootstrap', 'package-installs'],
-  provides: ['operating-system'],
+  os: {
+    distro: 'ubuntu',
+    family: 'debian',
+    release: (env) => env.DIB_RELEASE,
+    releaseUrl: (env) => (env.DIB_RELEASE ? `${ubuntuMirror(env).replace(/\/+$/, '')}/dists/${env.DIB_RELEASE}/Release` : undefined),
+    releaseHint: 'check DIB_RELEASE (a codename such as noble) and DIB_DISTRIBUTION_MIRROR',
+    progress: aptProgress,
+  },
   environment: ubuntuEnvironment,
   packages: UBUNTU_PACKAGES,
   apply(build) {
