@@ -222,7 +222,6 @@ export class Checkpoints {
       g.action = 'restored';
       for (const x of this.groups) x.action = x === g ? 'restored' : 'none';
       this.build.bus.emit({ type: 'checkpoint', time: now(), checkpoint: g.name, action: 'restored', key: g.key, seconds: secondsSince(t0), bytes: entry.manifest.bytes });
-      this.build.log.info(`nothing changed since ${entry.manifest.created}: the outputs come from the cache (${g.key})`);
       return {
         outputs: meta.outputs.map((o) => ({ ...o, path: path.join(home, o.path) })),
         ...(meta.sbom ? { sbom: meta.sbom.map((s) => path.join(home, s)) } : {}),
@@ -454,13 +453,8 @@ export class Checkpoints {
     await tree.mount();
     await this.afterMount(sideAt, groups);
     const seconds = secondsSince(t0);
-    if (result.committed) {
-      this.build.log.info(`checkpoint ${g.name} stored in ${seconds.toFixed(1)} s (${g.key})`);
-      this.build.bus.emit({ type: 'checkpoint', time: now(), checkpoint: g.name, action: 'stored', key: g.key, seconds, bytes: result.manifest.bytes });
-    } else {
-      this.build.log.info(`checkpoint ${g.name} not stored: ${result.reason}`);
-      this.build.bus.emit({ type: 'checkpoint', time: now(), checkpoint: g.name, action: 'kept', key: g.key, seconds, reason: result.reason });
-    }
+    if (result.committed) this.build.bus.emit({ type: 'checkpoint', time: now(), checkpoint: g.name, action: 'stored', key: g.key, seconds, bytes: result.manifest.bytes });
+    else this.build.bus.emit({ type: 'checkpoint', time: now(), checkpoint: g.name, action: 'kept', key: g.key, seconds, reason: result.reason });
   }
 
   /**
