@@ -212,6 +212,15 @@ test('an npm element is keyed by name, version and integrity; a linked one by it
   await fs.copy(linked, copy);
   await fs.writeFile(path.join(copy, 'src/index.ts'), 'changed, not published');
   t.is(await packageIdentity(copy), a);
+  // a package that publishes its TypeScript sources runs its JavaScript: sources, maps and
+  // declarations are no part of what it does
+  const both = path.join(dir, 'work', 'w');
+  await writeTree(both, { 'package.json': JSON.stringify({ name: 'dib-element-w', version: '0.1.0', main: './dist/index.js', files: ['dist', 'src'] }), 'dist/index.js': 'export default 1;\n', 'src/index.ts': 'x' });
+  const w = await packageIdentity(both);
+  const both2 = path.join(dir, 'work', 'w2');
+  await fs.copy(both, both2);
+  await writeTree(both2, { 'src/index.ts': 'changed', 'dist/index.d.ts': 'export {};', 'dist/index.js.map': '{}' });
+  t.is((await packageIdentity(both2)).split(' ')[1], w.split(' ')[1]);
   const changed = path.join(dir, 'work', 'z');
   await fs.copy(linked, changed);
   await fs.writeFile(path.join(changed, 'dist/index.js'), 'export default 2;\n');

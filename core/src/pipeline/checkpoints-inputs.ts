@@ -121,15 +121,18 @@ export function packageIdentity(dir: string): Promise<string> {
   let p = packageDigests.get(dir);
   if (!p) {
     p = (async () => {
-      const pj = JSON.parse(await fs.readFile(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string; files?: string[] };
+      const pj = JSON.parse(await fs.readFile(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string; files?: string[]; main?: string };
       const id = `${pj.name ?? path.basename(dir)}@${pj.version ?? '?'}`;
       const integrity = await lockfileIntegrity(dir);
       if (integrity) return `${id} ${integrity}`;
       // a link or a workspace (or a copy): what it would publish, byte for byte
       const files = Array.isArray(pj.files) && pj.files.every((f) => !/[*?[]/.test(f)) ? new Set(pj.files.map((f) => f.replace(/^\.\//, '').replace(/\/$/, ''))) : undefined;
       const top = (rel: string) => rel.split('/')[0]!;
+      // what never runs: source maps, type declarations, build info, and the TypeScript
+      // sources of a package that runs its compiled JavaScript
+      const runsJs = /\.[cm]?js$/.test(pj.main ?? 'index.js');
       const digest = await treeDigest(dir, (rel, isDir) => {
-        if (rel.endsWith('.tsbuildinfo')) return true;
+        if (!isDir && (/\.(map|tsbuildinfo)$/.test(rel) || /\.d\.[cm]?ts$/.test(rel) || (runsJs && /\.[cm]?ts$/.test(rel)))) return true;
         if (!files || rel === 'package.json') return false;
         return !files.has(top(rel)) && !(isDir && [...files].some((f) => f.startsWith(`${rel}/`)));
       });

@@ -189,10 +189,10 @@ export class Checkpoints {
     const image = this.build.config.name;
     const all = (await store.list()).filter((e) => e.manifest.meta?.group === g.name);
     const closest = all.sort((a, b) => Number(b.manifest.meta?.image === image) - Number(a.manifest.meta?.image === image) || b.lastUsed.getTime() - a.lastUsed.getTime())[0];
-    const changes = closest ? inputChanges(closest.manifest.inputs as Inputs, g.inputs) : [];
+    if (!closest) return 'not cached yet';
+    const changes = inputChanges(closest.manifest.inputs as Inputs, g.inputs);
     if (changes.length) return changesText(changes);
-    if (after) return `it comes after the ${after.name} checkpoint, which was not cached`;
-    return closest ? 'the checkpoint before it was made again' : 'not cached yet';
+    return after ? `it comes after the ${after.name} checkpoint, which was not cached` : 'the checkpoint before it was made again';
   }
 
   /**
