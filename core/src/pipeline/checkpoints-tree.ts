@@ -36,6 +36,7 @@ export class LayeredTree {
   private upperDir = '';
   private n = 0;
   private mountedNow = false;
+  private options = [...OVERLAY_OPTIONS];
 
   constructor(
     /** the mount point (TARGET_ROOT) */
@@ -80,8 +81,13 @@ export class LayeredTree {
     }
     // the tree's root directory keeps the mode of TARGET_ROOT (0755), as a plain dir would
     if (!this.lowers.length) await fs.chmod(lowers[0]!, 0o755);
-    const opts = [`lowerdir=${lowers.map(escapeLower).join(':')}`, `upperdir=${escapeLower(this.upperDir)}`, `workdir=${escapeLower(work)}`, ...OVERLAY_OPTIONS].join(',');
-    const r = await execa('mount', ['-t', 'overlay', 'overlay', '-o', opts, this.root], { reject: false });
+    const dirs = [`lowerdir=${lowers.map(escapeLower).join(':')}`, `upperdir=${escapeLower(this.upperDir)}`, `workdir=${escapeLower(work)}`];
+    let r = await execa('mount', ['-t', 'overlay', 'overlay', '-o', [...dirs, ...this.options].join(','), this.root], { reject: false });
+    if (r.exitCode !== 0 && this.options.includes('volatile')) {
+      // a kernel before 5.10 has no `volatile`: the same tree, synced on unmount
+      this.options = this.options.filter((o) => o !== 'volatile');
+      r = await execa('mount', ['-t', 'overlay', 'overlay', '-o', [...dirs, ...this.options].join(','), this.root], { reject: false });
+    }
     if (r.exitCode !== 0) {
       throw new DibError('E_CHECKPOINT', `could not mount the layered image tree at ${this.root}: ${(r.stderr || r.stdout).split('\n')[0]}`, {
         hint: 'phase checkpoints need overlayfs (kernel 5.10 or later, as root); build with --no-cache to do without them',
