@@ -130,8 +130,11 @@ export class DibError extends Error {
 /** What the pre-flight finds before any work: the build as asked cannot run (exit 2, like usage). */
 const PREFLIGHT_CODES: ReadonlySet<ErrorCode> = new Set(['E_OUTPUT_DIR', 'E_WORK_DIR', 'E_CACHE_DIR', 'E_IMAGE_SIZE', 'E_PARTITIONS_TOO_BIG', 'E_ARCH_UNSUPPORTED', 'E_RELEASE_NOT_FOUND']);
 
+/** What the user asked for cannot be built as written: the element set or the disk layout. */
+const REQUEST_CODES: ReadonlySet<ErrorCode> = new Set(['E_ELEMENT_NOT_FOUND', 'E_NO_OS', 'E_ALREADY_PROVIDED', 'E_BLOCK_DEVICE_CONFIG']);
+
 function defaultExitCode(code: ErrorCode): number {
-  if (code.startsWith('E_CONFIG') || code === 'E_USAGE' || code === 'E_DIFF_INPUT' || PREFLIGHT_CODES.has(code)) return EXIT_USAGE;
+  if (code.startsWith('E_CONFIG') || code === 'E_USAGE' || code === 'E_DIFF_INPUT' || PREFLIGHT_CODES.has(code) || REQUEST_CODES.has(code)) return EXIT_USAGE;
   if (code === 'E_INTERRUPTED') return EXIT_INTERRUPTED;
   return EXIT_FAILURE;
 }

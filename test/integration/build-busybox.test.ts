@@ -106,7 +106,7 @@ test('dib plan lists the ordered taps with their elements', async (t) => {
 test('not root → E_NOT_ROOT; bad element → did you mean; bad option → usage, exit 2', async (t) => {
   const dir = await tmpDir();
   const bad = await dib(['build', '-t', 'tar', 'busybox-rot'], { cwd: dir });
-  t.is(bad.exitCode, 1);
+  t.is(bad.exitCode, 2, "an unknown element is a config error");
   t.regex(bad.stderr, /Element 'busybox-rot' \(named on the command line\) not found \(did you mean 'busybox-root'\?\)/);
   const opt = await dib(['build', '--chcksum', 'busybox-root'], { cwd: dir });
   t.is(opt.exitCode, 2);
@@ -136,7 +136,7 @@ test('a bad block-device config stops the build before any work, naming the entr
     blockDevice: [{ local_loop: { name: 'image0' } }, { partitioning: { base: 'image0', label: 'gpt', partitions: [{ name: 'root', size: '12 parsecs', mkfs: { type: 'ext4', mount: { mount_point: '/' } } }] } }],
   });
   const r = await dib(['build', '--work-dir', work], { cwd: dir });
-  t.is(r.exitCode, 1);
+  t.is(r.exitCode, 2, "a bad block-device config is a config error");
   t.regex(r.stderr, /\[E_BLOCK_DEVICE_CONFIG\] config key blockDevice: blockDevice\[1\]\.partitioning\.partitions\[0\]\.size: '12 parsecs': unknown unit/);
   t.false(r.stderr.includes('Running phase root'), 'no phase ran');
   t.false(await fs.pathExists(work), 'no work dir was made');

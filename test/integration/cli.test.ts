@@ -37,22 +37,35 @@ test("dib plan for the repository's dib.config.ts shows the seed taps in DIB's o
   t.regex(r.stdout, /^\s+99\s+squash-package-install\s+package-installs$/m);
 });
 
-test('dib element-info: plain, --expand-dependencies and --env (DIB format)', async (t) => {
+test('dib element-info: expands as upstream (no flag needed), DIB errors, --env (DIB format)', async (t) => {
   const dir = await tmpDir();
-  const plain = await dib(['element-info', 'vm', 'debian-minimal'], { cwd: dir });
-  t.is(plain.stdout.trim(), 'vm debian-minimal');
-  const exp = await dib(['element-info', '--expand-dependencies', 'debian-minimal'], { cwd: dir });
-  const names = exp.stdout.trim().split(' ');
-  t.true(names.includes('debootstrap') && names.includes('dpkg') && names.includes('pkg-map'));
+  const plain = await dib(['element-info', 'vm', 'block-device-mbr', 'debian-minimal'], { cwd: dir });
+  t.is(plain.exitCode, 0, plain.all);
+  const names = plain.stdout.trim().split(' ');
+  for (const n of ['vm', 'block-device-mbr', 'bootloader', 'debian-minimal', 'debootstrap', 'dpkg', 'modprobe', 'pkg-map', 'sysprep']) t.true(names.includes(n), n);
   t.deepEqual([...names].sort(), names);
+  // --expand-dependencies (dib's old flag) changes nothing
+  const exp = await dib(['element-info', '--expand-dependencies', 'vm', 'block-device-mbr', 'debian-minimal'], { cwd: dir });
+  t.is(exp.stdout, plain.stdout);
+  // upstream's MissingOSException, and operating-system named by the user is already provided
+  const noOs = await dib(['element-info', 'pkg-map'], { cwd: dir });
+  t.not(noOs.exitCode, 0, noOs.all);
+  t.regex(noOs.stderr, /\[E_NO_OS\] Please include an operating system element/);
+  const os = await dib(['element-info', 'debian-minimal', 'operating-system'], { cwd: dir });
+  t.not(os.exitCode, 0);
+  t.regex(os.stderr, /\[E_ALREADY_PROVIDED\] operating-system : already provided by \[debian-minimal\]/);
+  // vm alone: block-device is a virtual name nothing provides (disk-image-create adds block-device-mbr, element-info does not)
+  const vm = await dib(['element-info', 'vm', 'debian-minimal'], { cwd: dir });
+  t.regex(vm.stderr, /Element 'block-device' \(required by element vm.*\) not found/);
   const env = await dib(['element-info', '--env', 'busybox-root', fixtureElement('probe')], { cwd: dir });
   t.is(env.exitCode, 0, env.all);
-  t.regex(env.stdout, /^export IMAGE_ELEMENT='busybox-root probe'$/m);
-  t.regex(env.stdout, /^export IMAGE_ELEMENT_YAML='busybox-root: .*\nprobe: .*fixtures\/elements\/probe\n'$/m);
-  t.regex(env.stdout, /^function get_image_element_array \{\n  echo "\[busybox-root\]=\S+ \[probe\]=\S+"\n\};\nexport -f get_image_element_array;$/m);
+  // busybox-root brings manifests, as every DIB operating-system element does
+  t.regex(env.stdout, /^export IMAGE_ELEMENT='busybox-root manifests probe'$/m);
+  t.regex(env.stdout, /^export IMAGE_ELEMENT_YAML='busybox-root: .*\nmanifests: .*\nprobe: .*fixtures\/elements\/probe\n'$/m);
+  t.regex(env.stdout, /^function get_image_element_array \{\n  echo "\[busybox-root\]=\S+ \[manifests\]=\S+ \[probe\]=\S+"\n\};\nexport -f get_image_element_array;$/m);
   // the output is eval-able by bash
   const { execa } = await import('execa');
   const check = await execa('bash', ['-c', `${env.stdout}\neval declare -A a=($(get_image_element_array)); echo "\${a[probe]}"; echo "$IMAGE_ELEMENT"`]);
   t.is(check.stdout.split('\n')[0], path.join(REPO, 'test/fixtures/elements/probe'));
-  t.is(check.stdout.split('\n')[1], 'busybox-root probe');
+  t.is(check.stdout.split('\n')[1], 'busybox-root manifests probe');
 });

@@ -170,7 +170,7 @@ test.serial('npm create dib, then dib plan; dib add installs an element package 
   t.is(plan.stderr, '');
   // a name no installed package provides: an unknown one fails with the npm line
   const missing = await npx(['dib', 'plan', 'busybox-root', 'clock'], proj);
-  t.is(missing.exitCode, 1);
+  t.is(missing.exitCode, 2, "an element that is not installed is a config error");
   t.regex(missing.stderr, /\[E_ELEMENT_NOT_FOUND\] Element 'clock' \(named on the command line\) not found/);
   t.regex(missing.stderr, /hint: install it: npm i -D dib-element-clock/);
 });

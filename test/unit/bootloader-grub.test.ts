@@ -117,5 +117,5 @@ test('bootloader environment defaults (the virtual terminal only when unset)', (
   const env = bootloader.environment as (e: Record<string, string>) => Record<string, string>;
   t.like(env({}), { DIB_BOOTLOADER_DEFAULT_CMDLINE: 'nofb nomodeset gfxpayload=text', DIB_BOOTLOADER_VIRTUAL_TERMINAL: 'tty0', DIB_NO_TIMER_CHECK: 'True', DIB_BOOTLOADER_USE_SERIAL_CONSOLE: 'True', DIB_GRUB_TIMEOUT: '5', DIB_GRUB_TIMEOUT_STYLE: 'menu' });
   t.false('DIB_BOOTLOADER_VIRTUAL_TERMINAL' in env({ DIB_BOOTLOADER_VIRTUAL_TERMINAL: '' }));
-  t.deepEqual(bootloader.deps, ['package-installs']);
+  t.deepEqual(bootloader.deps, []); // upstream's bootloader has no element-deps
 });

@@ -218,15 +218,15 @@ test('the block-device config is checked by the same validation, with the path-n
     '.dibrc.json': JSON.stringify({
       elements: ['x'],
       typs: ['raw'],
-      blockDevice: [{ local_loop: { name: 'image0' } }, { partitioning: { base: 'image0', label: 'mbr', partitions: [{ name: 'root', size: '100%', lvm: {} }] } }],
+      blockDevice: [{ local_loop: { name: 'image0' } }, { partitioning: { base: 'image0', label: 'mbr', partitions: [{ name: 'root', size: '100%', partitioning: {} }] } }],
     }),
   });
   const p = await problemsOf(resolveConfig({ cwd: dir, processEnv: none }));
   t.deepEqual(p.map((x) => [x.code, x.path]), [
     ['E_CONFIG_UNKNOWN_KEY', 'typs'],
-    ['E_BLOCK_DEVICE_CONFIG', 'blockDevice[1].partitioning.partitions[0].lvm'],
+    ['E_BLOCK_DEVICE_CONFIG', 'blockDevice[1].partitioning.partitions[0].partitioning'],
   ]);
-  t.regex(p[1]!.message, /LVM is not supported/);
+  t.regex(p[1]!.message, /partitioning cannot be nested in a partition/);
   t.regex(p[1]!.where, /^\.dibrc\.json:1:\d+$/);
   const shape = checkConfig({ elements: ['x'], blockDevice: [{ local_loop: { name: 'a' }, mkfs: {} }] }, 'c.ts');
   t.deepEqual(shape.problems.map((x) => x.path), ['blockDevice[0]']);

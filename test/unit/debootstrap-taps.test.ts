@@ -8,6 +8,7 @@ import { createTestBuild } from '@dib/core/testing';
 import debootstrap, { _internal, bootstrapPackages, bootstrapSources, writeTargetFile } from '@dib/element-debootstrap';
 import debianMinimal from '@dib/element-debian-minimal';
 import ubuntuMinimal from '@dib/element-ubuntu-minimal';
+import ubuntuCommon from '@dib/element-ubuntu-common';
 
 /** The taps of a test build of exactly these elements, as `phase stage name`. */
 async function registered(...elements: Element[]) {
@@ -45,9 +46,9 @@ test('taps are registered as DIB numbers its scripts', async (t) => {
   t.deepEqual(bootstrapSources(b.build, { ...env, DIB_DEBOOTSTRAP_PREINSTALL: '0' }), []);
 });
 
-test('ubuntu-minimal taps', async (t) => {
-  const b = await registered(ubuntuMinimal);
-  t.deepEqual(b.taps, ['root 75 ubuntu-minimal-baseinstall', 'install 80 disable-ipv6-privacy', 'post-install 99 autoremove']);
+test('ubuntu-minimal and ubuntu-common taps', async (t) => {
+  t.deepEqual((await registered(ubuntuMinimal)).taps, ['root 75 ubuntu-minimal-baseinstall']);
+  t.deepEqual((await registered(ubuntuCommon)).taps, ['install 80 disable-rfc3041', 'post-install 99 autoremove']);
 });
 
 test('debian-networking: hostname, hosts, interfaces.d, networkd on systemd without ifupdown', async (t) => {

@@ -13,6 +13,13 @@ import efi from '@dib/element-block-device-efi';
 const P: LayoutParams = { fsType: 'ext4', arch: 'amd64' };
 const SRC = 'config key blockDevice';
 
+/** Accepted, with `path` named in a warning (DIB ignores it) or in a disk problem (refused when a disk is made). */
+function accepted(t: import('ava').ExecutionContext, config: unknown, path: string, re: RegExp, where: 'warning' | 'disk') {
+  const l = planLayout(config, SRC, P);
+  const said = where === 'warning' ? l.warnings : l.diskProblems.map((d) => `${SRC}: ${d.path}: ${d.problem}`);
+  t.true(said.some((w) => new RegExp(`^${SRC}: ${path}: `).test(w) && re.test(w)), `${where}s: ${JSON.stringify(said)}`);
+}
+
 function bad(t: import('ava').ExecutionContext, config: unknown, path: string, re: RegExp, params: LayoutParams = P) {
   const e = t.throws(() => planLayout(config, SRC, params));
   t.true(e instanceof DibError, String(e));
@@ -209,21 +216,39 @@ test('errors: shape of the list', (t) => {
   bad(t, [{ local_loop: 'x' }], 'blockDevice\\[0\\]\\.local_loop', /must be a map/);
 });
 
-test('errors: lvm is refused with a hint to use partitions', (t) => {
-  bad(t, [{ local_loop: { name: 'image0' } }, { lvm: { name: 'lvm', base: ['root'] } }], 'blockDevice\\[1\\]\\.lvm', /LVM is not supported/);
-  bad(t, part([{ name: 'root', size: '100%', lvm: {} }]), 'blockDevice\\[1\\]\\.partitioning\\.partitions\\[0\\]\\.lvm', /LVM is not supported/);
-  const e = t.throws(() => planLayout([{ lvm: {} }], SRC, P)) as DibError;
-  t.regex(e.hint!, /plain partitions/);
+test('lvm is planned (pvs on partitions, vgs, lvs holding filesystems) and is a disk problem', (t) => {
+  const lvm = [
+    ...part([{ name: 'boot', size: '1GiB', mkfs: { type: 'ext4', mount: { mount_point: '/boot' } } }, { name: 'pvpart', size: '100%' }], 'mbr'),
+    { lvm: { name: 'lvm', base: ['pvpart'], pvs: [{ name: 'pv', base: 'pvpart', options: ['--force'] }], vgs: [{ name: 'vg', base: ['pv'] }], lvs: [{ name: 'lv_root', base: 'vg', size: '1800M' }, { name: 'lv_var', base: 'vg', extents: '40%VG' }] } },
+    { mkfs: { name: 'mkfs_root', base: 'lv_root', type: 'xfs', mount: { mount_point: '/' } } },
+    { mkfs: { name: 'fs_var', base: 'lv_var', type: 'ext4', mount: { mount_point: '/var' } } },
+  ];
+  const l = planLayout(lvm, SRC, P);
+  t.deepEqual(l.lvm!.pvs.map((p) => [p.name, p.partition]), [['pv', 'pvpart']]);
+  t.deepEqual(l.lvm!.vgs.map((v) => [v.name, v.pvs]), [['vg', ['pv']]]);
+  t.deepEqual(l.lvm!.lvs.map((v) => [v.name, v.vg, v.size?.kind === 'bytes' ? v.size.bytes : v.extents]), [['lv_root', 'vg', 1800 * 1000 ** 2], ['lv_var', 'vg', '40%VG']]);
+  t.like(l.filesystems.find((f) => f.mountPoint === '/'), { volume: 'lv_root', type: 'xfs', label: 'img-rootfs' });
+  t.deepEqual(l.mountPoints, ['/', '/boot', '/var']);
+  accepted(t, lvm, 'blockDevice\\[2\\]\\.lvm', /dib cannot build LVM volumes into a disk image/, 'disk');
+  // upstream's checks (test_lvm_invalid_config)
+  const lvmWith = (patch: (l: Record<string, unknown>) => void) => {
+    const c = structuredClone(lvm) as unknown as Record<string, Record<string, unknown>>[];
+    patch(c[2]!.lvm!);
+    return c;
+  };
+  bad(t, lvmWith((l) => ((l.vgs as Record<string, unknown>[])[0]!.base = ['invalid_pv'])), 'blockDevice\\[2\\]\\.lvm\\.vgs\\[0\\]\\.base', /base:invalid_pv in vgs does not match a valid pvs/);
+  bad(t, lvmWith((l) => ((l.lvs as Record<string, unknown>[])[0]!.base = ['invalid_vg'])), 'blockDevice\\[2\\]\\.lvm\\.lvs\\[0\\]\\.base', /base:\["invalid_vg"\] in lvs does not match a valid vg/);
+  bad(t, lvmWith((l) => delete (l.lvs as Record<string, unknown>[])[0]!.size), 'blockDevice\\[2\\]\\.lvm\\.lvs\\[0\\]', /Missing 'size' or 'extents' in lvs config/);
 });
 
 test('errors: names and bases', (t) => {
   bad(t, [{ local_loop: {} }], 'blockDevice\\[0\\]\\.local_loop\\.name', /needs a name/);
   bad(t, [{ local_loop: { name: 'image0' } }, { mkfs: { type: 'ext4' } }], 'blockDevice\\[1\\]\\.mkfs', /needs a base/);
-  bad(t, [{ local_loop: { name: 'image0' } }, { mkfs: { name: 'm', base: 'nope', type: 'ext4' } }], 'blockDevice\\[1\\]\\.mkfs\\.base', /'nope' is not a partition or the disk/);
+  bad(t, [{ local_loop: { name: 'image0' } }, { mkfs: { name: 'm', base: 'nope', type: 'ext4' } }], 'blockDevice\\[1\\]\\.mkfs\\.base', /'nope' is not a partition, a logical volume or the disk/);
   bad(t, [{ local_loop: { name: 'image0', mkfs: { name: 'mkfs_root', base: 'other', mount: { mount_point: '/' } } } }], 'blockDevice\\[0\\]\\.local_loop\\.mkfs\\.base', /contradicts/);
   bad(t, part([rootPart, { name: 'root', size: '1MiB' }]), 'blockDevice\\[1\\]\\.partitioning\\.partitions\\[1\\]\\.name', /already used/);
   bad(t, [{ local_loop: { name: 'a' } }, { local_loop: { name: 'b' } }], 'blockDevice\\[1\\]\\.local_loop', /more than one local_loop/);
-  bad(t, [{ local_loop: { name: 'image0', name2: 1 } }], 'blockDevice\\[0\\]\\.local_loop\\.name2', /unknown key 'name2'/);
+  accepted(t, [{ local_loop: { name: 'image0', name2: 1, mkfs: { name: 'mkfs_root', mount: { mount_point: '/' } } } }], 'blockDevice\\[0\\]\\.local_loop\\.name2', /unknown key 'name2' \(did you mean 'name'\?\) ignored, as DIB ignores it/, 'warning');
   bad(t, [{ local_loop: { name: 'image0', block_size: 4096 } }], 'blockDevice\\[0\\]\\.local_loop\\.block_size', /not supported/);
   bad(t, [{ local_loop: { name: 'image0', size: '2 XiB' } }], 'blockDevice\\[0\\]\\.local_loop\\.size', /unknown unit/);
   bad(t, [{ local_loop: { name: 'image0' } }, { mount: { base: 'image0', mount_point: '/' } }, { mkfs: { name: 'mkfs_root', base: 'image0' } }], 'blockDevice\\[1\\]\\.mount\\.base', /not a filesystem/);
@@ -238,7 +263,10 @@ test('errors: partitioning', (t) => {
   bad(t, [{ local_loop: { name: 'image0' } }, { partitioning: { base: 'image0', label: 'gpt' } }], 'blockDevice\\[1\\]\\.partitioning\\.partitions', /needs a list/);
   bad(t, part([rootPart], 'mbr', { align: '100' }), 'blockDevice\\[1\\]\\.partitioning\\.align', /multiple of 512/);
   bad(t, part([{ size: '1MiB' }, rootPart]), 'blockDevice\\[1\\]\\.partitioning\\.partitions\\[0\\]\\.name', /needs a name/);
-  bad(t, part([{ name: 'a b', size: '1MiB' }, rootPart]), 'blockDevice\\[1\\]\\.partitioning\\.partitions\\[0\\]\\.name', /must be 1–36/);
+  // names are free-form, as upstream's gpt_efi names one 'Root Part'; GPT can hold 36 characters and no quote
+  t.is(planLayout(part([{ name: 'Data Part', size: '1MiB' }, rootPart]), SRC, P).partitions[0]!.name, 'Data Part');
+  accepted(t, part([{ name: 'a"b', size: '1MiB' }, rootPart]), 'blockDevice\\[1\\]\\.partitioning\\.partitions\\[0\\]\\.name', /holds a quote/, 'disk');
+  accepted(t, part([{ name: 'x'.repeat(37), size: '1MiB' }, rootPart]), 'blockDevice\\[1\\]\\.partitioning\\.partitions\\[0\\]\\.name', /longer than 36/, 'disk');
   bad(t, part([{ name: 'x' }, rootPart]), 'blockDevice\\[1\\]\\.partitioning\\.partitions\\[0\\]\\.size', /needs a size/);
   bad(t, part([{ name: 'x', size: '10 parsecs' }, rootPart]), 'blockDevice\\[1\\]\\.partitioning\\.partitions\\[0\\]\\.size', /unknown unit/);
   bad(t, part([{ name: 'x', size: '150%' }, rootPart]), 'blockDevice\\[1\\]\\.partitioning\\.partitions\\[0\\]\\.size', /at most 100/);
@@ -246,9 +274,11 @@ test('errors: partitioning', (t) => {
   bad(t, part([{ name: 'x', size: '1MiB', flags: ['bios'] }, rootPart]), 'blockDevice\\[1\\]\\.partitioning\\.partitions\\[0\\]\\.flags\\[0\\]', /unknown partition flag/);
   bad(t, part([{ name: 'x', size: '1MiB', flags: ['primary'] }, rootPart]), 'blockDevice\\[1\\]\\.partitioning\\.partitions\\[0\\]\\.flags\\[0\\]', /only meaningful on mbr/);
   bad(t, part([{ name: 'x', size: '1MiB', type: 'ZZZZ' }, rootPart]), 'blockDevice\\[1\\]\\.partitioning\\.partitions\\[0\\]\\.type', /unknown GPT partition type/);
-  bad(t, part([{ name: 'x', size: '1MiB', type: '0x1234' }, rootPart], 'mbr'), 'blockDevice\\[1\\]\\.partitioning\\.partitions\\[0\\]\\.type', /hex byte/);
+  bad(t, part([{ name: 'x', size: '1MiB', type: 'zz' }, rootPart], 'mbr'), 'blockDevice\\[1\\]\\.partitioning\\.partitions\\[0\\]\\.type', /hex byte/);
+  // upstream reads it as hex and fails only writing it: accepted, refused for a disk
+  accepted(t, part([{ name: 'x', size: '1MiB', type: 'EF00' }, rootPart], 'mbr'), 'blockDevice\\[1\\]\\.partitioning\\.partitions\\[0\\]\\.type', /0xef00 does not fit the one-byte type/, 'disk');
   bad(t, part([{ name: 'x', size: '1MiB', type: '0x05' }, rootPart], 'mbr'), 'blockDevice\\[1\\]\\.partitioning\\.partitions\\[0\\]\\.type', /not usable/);
-  bad(t, part([{ name: 'x', size: '1MiB', colour: 'red' }, rootPart]), 'blockDevice\\[1\\]\\.partitioning\\.partitions\\[0\\]\\.colour', /unknown key/);
+  accepted(t, part([{ name: 'x', size: '1MiB', colour: 'red' }, rootPart]), 'blockDevice\\[1\\]\\.partitioning\\.partitions\\[0\\]\\.colour', /unknown key 'colour'/, 'warning');
   bad(t, part([{ name: 'x', size: '1MiB', partitioning: {} }, rootPart]), 'blockDevice\\[1\\]\\.partitioning\\.partitions\\[0\\]\\.partitioning', /cannot be nested/);
   const five = ['a', 'b', 'c', 'd'].map((n) => ({ name: n, size: '1MiB', flags: ['primary'] }));
   bad(t, part([...five, { ...rootPart, flags: ['primary'] }], 'mbr'), 'blockDevice\\[1\\]\\.partitioning\\.partitions\\[4\\]', /too many primary/);
@@ -260,16 +290,20 @@ test('errors: mkfs', (t) => {
   const at = 'blockDevice\\[1\\]\\.partitioning\\.partitions\\[0\\]\\.mkfs';
   bad(t, part([{ name: 'data', size: '100%', mkfs: { mount: { mount_point: '/' } } }]), `${at}\\.type`, /needs a type/);
   bad(t, mk({ type: 'btrfs' }), `${at}\\.type`, /not supported/);
-  bad(t, mk({ type: 'xfs' }), `${at}\\.type`, /'xfs' is not supported/);
+  // xfs is planned; an xfs root without a label gets DIB's img-rootfs
+  t.like(planLayout(mk({ type: 'xfs' }), SRC, P).filesystems[0], { type: 'xfs', label: 'img-rootfs' });
+  bad(t, mk({ type: 'xfs', label: 'this_label_is_too_long' }), `${at}\\.label`, /too long for xfs: 22 > 12/);
   bad(t, mk({ type: 'ext4', label: 'a-very-long-label-x' }), `${at}\\.label`, /too long for ext4: 19 > 16/);
   bad(t, part([{ name: 'ESP', size: '1MiB', mkfs: { type: 'vfat', label: 'abcdefghijkl', mount: { mount_point: '/boot/efi' } } }, rootPart]), `${at}\\.label`, /too long for vfat: 12 > 11/);
   bad(t, part([{ name: 'swp', size: '1MiB', mkfs: { type: 'swap', label: 'a23456789012345678' } }, rootPart]), `${at}\\.label`, /too long for swap/);
   bad(t, part([{ name: 'a', size: '1MiB', mkfs: { type: 'ext4', label: 'same', mount: { mount_point: '/a' } } }, { ...rootPart, mkfs: { ...rootPart.mkfs, label: 'same' } }]), 'blockDevice\\[1\\]\\.partitioning\\.partitions\\[1\\]\\.mkfs\\.label', /already used/);
-  bad(t, mk({ type: 'ext4', label: 'has space' }), `${at}\\.label`, /blank/);
-  bad(t, mk({ type: 'ext4', uuid: 'nope' }), `${at}\\.uuid`, /not a UUID/);
+  // a blank is fine (fstab escapes it, as in upstream's 'Root Part'); a control character is not
+  t.regex(fstab(planLayout(mk({ type: 'ext4', label: 'has space', mount: { mount_point: '/', fstab: {} } }), SRC, P)), /^LABEL=has\\040space \/ ext4 /m);
+  bad(t, mk({ type: 'ext4', label: 'bell\x07' }), `${at}\\.label`, /control character/);
+  accepted(t, mk({ type: 'ext4', uuid: 'nope' }), `${at}\\.uuid`, /'nope' is not a UUID, which mkfs needs/, 'disk');
   bad(t, mk({ type: 'ext4', opts: 5 }), `${at}\\.opts`, /must be a string/);
-  bad(t, mk({ type: 'ext4', size: 5 }), `${at}\\.size`, /unknown key/);
-  bad(t, part([{ name: 'ESP', size: '1MiB', mkfs: { type: 'vfat', uuid: 'xyz', mount: { mount_point: '/boot/efi' } } }, rootPart]), `${at}\\.uuid`, /volume id/);
+  accepted(t, mk({ type: 'ext4', size: 5 }), `${at}\\.size`, /unknown key 'size'/, 'warning');
+  accepted(t, part([{ name: 'ESP', size: '1MiB', mkfs: { type: 'vfat', uuid: 'xyz', mount: { mount_point: '/boot/efi' } } }, rootPart]), `${at}\\.uuid`, /not a vfat volume id/, 'warning');
   bad(t, part([{ name: 'BSP', type: 'EF02', size: '1MiB', mkfs: { type: 'ext4', mount: { mount_point: '/x' } } }, rootPart]), 'blockDevice\\[1\\]\\.partitioning\\.partitions\\[0\\]', /BIOS boot partition/);
   bad(t, [{ local_loop: { name: 'image0' } }, { partitioning: { base: 'image0', label: 'gpt', partitions: [rootPart] } }, { mkfs: { base: 'image0', type: 'ext4', name: 'whole' } }], 'blockDevice\\[2\\]\\.mkfs\\.base', /is partitioned/);
   bad(t, [...part([rootPart]), { mkfs: { base: 'root', type: 'ext4', name: 'again' } }], 'blockDevice\\[2\\]\\.mkfs\\.base', /already holds/);

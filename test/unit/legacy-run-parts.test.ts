@@ -8,11 +8,11 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { isDibError, type ResolvedElement } from '@dib/core';
 import { compareTaps } from '#core/pipeline/hooks.js';
-import { RUN_PARTS_SHELL, compareRunParts, listFragments, listScripts, scriptInfo } from '#core/dib-elements/run-parts.js';
+import { RUN_SCRIPT_SHELL, SOURCE_FRAGMENTS_SHELL, compareRunParts, envDelta, listFragments, listScripts, parseEnv0, scriptInfo } from '#core/dib-elements/run-parts.js';
 import { imageElementArrayFunction, previewFragments, writeElementListFiles } from '#core/dib-elements/env.js';
 import { generateHooksTree } from '#core/dib-elements/hooks-tree.js';
 import { parseInstallPackagesArgs } from '#core/dib-elements/install-packages.js';
-import { readSourceRepositories } from '#core/dib-elements/source-repositories.js';
+import { readSourceRepositories } from '@dib/element-source-repositories';
 import { scriptTaps } from '#core/dib-elements/element.js';
 import { loadDirectoryElement } from '#core/elements/legacy.js';
 import { tmpDir, writeTree } from '../helpers/tmp.js';
@@ -48,15 +48,29 @@ test('environment.d fragments are sourced bytewise, with set -u, and only export
   });
   t.deepEqual(await listFragments(path.join(dir, 'environment.d')), ['10-a.bash', '9-b']);
   const frags = ['10-a.bash', '9-b'].map((f) => path.join(dir, 'environment.d', f));
-  const ok = await execa('bash', ['-c', RUN_PARTS_SHELL, 'dib-run-parts', path.join(dir, 'script'), ...frags]);
-  t.is(ok.stdout, 'B=first-then-b HIDDEN=unset');
-  const bad = await execa('bash', ['-c', RUN_PARTS_SHELL, 'dib-run-parts', path.join(dir, 'script'), path.join(dir, 'bad.d/20-unset')], { reject: false });
-  t.not(bad.exitCode, 0);
-  t.regex(bad.stderr, /NOT_SET_ANYWHERE: unbound variable/);
-  t.regex(bad.stderr, /sourcing .*20-unset failed/);
-  // the same wrapper works with a POSIX sh
-  const sh = await execa('sh', ['-c', RUN_PARTS_SHELL, 'dib-run-parts', path.join(dir, 'script'), ...frags]);
-  t.is(sh.stdout, 'B=first-then-b HIDDEN=unset');
+  // sourced once, the exported changes kept; the script runs in the result
+  const phase = async (shell: string, fragments: string[]) => {
+    const before = path.join(dir, 'before');
+    const after = path.join(dir, 'after');
+    const src = await execa(shell, ['-c', SOURCE_FRAGMENTS_SHELL, 'dib-run-parts', before, after, ...fragments], { reject: false, env: { A: 'x', GONE: 'y' } });
+    if (src.exitCode !== 0) return { src };
+    const delta = envDelta(parseEnv0(await fs.readFile(before, 'utf8')), parseEnv0(await fs.readFile(after, 'utf8')));
+    const run = await execa(shell, ['-c', RUN_SCRIPT_SHELL, 'dib-run-parts', path.join(dir, 'script')], { env: { A: 'x', GONE: 'y', ...delta } as Record<string, string> });
+    return { src, delta, run };
+  };
+  const ok = await phase('bash', frags);
+  t.deepEqual(ok.delta, { A: 'first', B: 'first-then-b' });
+  t.is(ok.run!.stdout, 'B=first-then-b HIDDEN=unset');
+  const bad = await phase('bash', [path.join(dir, 'bad.d/20-unset')]);
+  t.not(bad.src.exitCode, 0);
+  t.regex(bad.src.stderr, /NOT_SET_ANYWHERE: unbound variable/);
+  t.regex(bad.src.stderr, /sourcing .*20-unset failed/);
+  // the same shells work with a POSIX sh (busybox roots)
+  const sh = await phase('sh', frags);
+  t.is(sh.run!.stdout, 'B=first-then-b HIDDEN=unset');
+  // an unset in a fragment reaches the scripts as unset
+  await fs.outputFile(path.join(dir, 'unset.d/1-u'), 'unset GONE\n');
+  t.deepEqual((await phase('bash', [path.join(dir, 'unset.d/1-u')])).delta, { GONE: undefined });
   // the preview TypeScript elements see: exported variables that changed
   t.deepEqual(previewFragments(frags, { A: 'x' }), { A: 'first', B: 'first-then-b' });
 });
@@ -114,7 +128,7 @@ test('hooks tree: subdirectories merge, top-level files copied, tests/ skipped, 
   t.is(err!.message, 'There is a duplicated hook in your elements: install.d/10-a (elements a and c)');
 });
 
-test('a directory element: deps without built-in helpers, scripts as taps, install-type alternatives', async (t) => {
+test('a directory element: deps as written (helpers included, # is a name), scripts as taps, install-type alternatives', async (t) => {
   const dir = await tmpDir();
   await writeTree(dir, {
     'element-deps': 'pkg-map\n  source-repositories\n\n#odd\ninstall-static\n',
@@ -126,7 +140,7 @@ test('a directory element: deps without built-in helpers, scripts as taps, insta
     'finalise.d/90-f': X(),
   });
   const el = await loadDirectoryElement(dir, 'foo');
-  t.deepEqual(el.deps, ['pkg-map', '#odd']);
+  t.deepEqual(el.deps, ['pkg-map', 'source-repositories', '#odd', 'install-static']);
   t.deepEqual(el.provides, ['operating-system']);
   const source = await scriptTaps(dir, () => 'source');
   t.deepEqual(source.map((s) => `${s.phase}:${s.stage}:${s.name}:${s.rel}`), ['root:10:10-r:root.d/10-r', 'install:20:20-i:install.d/20-i', 'install:30:30-s:install.d/foo-source-install/30-s', 'finalise:90:90-f:finalise.d/90-f']);
@@ -158,4 +172,15 @@ test('source-repository lines: variables expanded, comments skipped, DIB_REPO* o
   );
   await fs.writeFile(path.join(dir, 'source-repository-bad'), 'x svn /opt/x http://x\n');
   await t.throwsAsync(readSourceRepositories(dir, {}), { message: /unsupported repository type 'svn'/ });
+});
+
+test("DIB_GITREPOBASE as DIB's sed rewrites git locations (scheme and host, a ~user dropped, its slash kept)", async (t) => {
+  const { rebaseGitLocation } = await import('@dib/element-source-repositories');
+  t.is(rebaseGitLocation('https://opendev.org/openstack/nova.git', 'https://github.com/'), 'https://github.com/openstack/nova.git');
+  t.is(rebaseGitLocation('git://host/~user/repo', 'https://m/'), 'https://m//repo');
+  t.is(rebaseGitLocation('/local/repo', 'https://m/'), '/local/repo');
+  const dir = await tmpDir();
+  await writeTree(dir, { 'source-repository-x': 'a git /opt/a https://opendev.org/x/a.git\nb git /opt/b https://opendev.org/x/b.git\nc tar /opt/c https://opendev.org/x/c.tgz\n' });
+  const repos = await readSourceRepositories(dir, { DIB_GITREPOBASE: 'https://mirror/', DIB_REPOLOCATION_b: 'https://other/b.git' });
+  t.deepEqual(repos.map((r) => r.location), ['https://mirror/x/a.git', 'https://other/b.git', 'https://opendev.org/x/c.tgz']);
 });

@@ -1,6 +1,9 @@
 /**
- * debootstrap puts package-installs' preseed list into the bootstrapped root: an apt pattern
- * in its own mmdebstrap --include (names the archive lacks are skipped), part of the cache key.
+ * By default the bootstrapped root holds only the OS element's base install (DIB's root.d):
+ * the packages of later phases are installed by them, after the elements that configure them.
+ * With DIB_DEBOOTSTRAP_PRESEED=1 debootstrap puts package-installs' preseed list into the root:
+ * an apt pattern in its own mmdebstrap --include (names the archive lacks are skipped), part of
+ * the cache key.
  */
 import test from 'ava';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
@@ -85,8 +88,18 @@ async function rootTap(extraEnv: Record<string, string>) {
   return { calls, state: h.build.state };
 }
 
-test('the root tap asks package-installs for the list and bootstraps with it', async (t) => {
+test('by default the root tap bootstraps the base install only: later phases install their packages', async (t) => {
   const { calls, state } = await rootTap({});
+  t.is(calls.length, 1);
+  t.deepEqual(
+    calls[0]!.filter((a) => a.startsWith('--include=')),
+    ['--include=busybox,gnupg2,python3,sudo,systemd-sysv,tzdata'],
+  );
+  t.deepEqual(state.get(DEBOOTSTRAP_RESULT)!.preseed, []);
+});
+
+test('DIB_DEBOOTSTRAP_PRESEED=1: the root tap asks package-installs for the list and bootstraps with it', async (t) => {
+  const { calls, state } = await rootTap({ DIB_DEBOOTSTRAP_PRESEED: '1' });
   t.is(calls.length, 1);
   const includes = calls[0]!.filter((a) => a.startsWith('--include='));
   t.is(includes[0], '--include=busybox,gnupg2,python3,sudo,systemd-sysv,tzdata');
@@ -97,8 +110,8 @@ test('the root tap asks package-installs for the list and bootstraps with it', a
   t.true(result.preseed.includes('open-iscsi'));
 });
 
-test('DIB_DEBOOTSTRAP_PREINSTALL=0: minbase only, nothing preseeded', async (t) => {
-  const { calls } = await rootTap({ DIB_DEBOOTSTRAP_PREINSTALL: '0' });
+test('DIB_DEBOOTSTRAP_PREINSTALL=0: minbase only, nothing preseeded (even with DIB_DEBOOTSTRAP_PRESEED=1)', async (t) => {
+  const { calls } = await rootTap({ DIB_DEBOOTSTRAP_PREINSTALL: '0', DIB_DEBOOTSTRAP_PRESEED: '1' });
   t.deepEqual(
     calls[0]!.filter((a) => a.startsWith('--include=')),
     ['--include=tzdata'],

@@ -65,13 +65,13 @@ test('a non-directory elementsPath entry is an error naming it', async (t) => {
   t.regex(e!.message, /elementsPath entry '.*nope' is not a directory/);
 });
 
-test("DIB's install-static and source-repositories resolve to dib's built-in handling", async (t) => {
+test("DIB's helper elements (install-static, source-repositories, cache-url, modprobe, ubuntu-common) are built-in packages", async (t) => {
   const dir = await project();
   const r = new ElementResolver({ baseDir: dir, elementsPath: [] });
-  for (const name of ['install-static', 'source-repositories']) {
+  for (const name of ['install-static', 'source-repositories', 'cache-url', 'modprobe', 'ubuntu-common']) {
     const e = await r.resolve(name);
     t.is(e.name, name);
-    t.is(e.packageName, '@dib/core');
-    t.regex(e.element.description ?? '', /built into dib/);
+    t.is(e.packageName, `@dib/element-${name}`);
+    t.is(e.kind, 'package');
   }
 });

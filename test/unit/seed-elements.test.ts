@@ -180,10 +180,11 @@ test('dib-init-system: validation with a clear error; the deprecated tool; init 
   t.is(await readFile(join(h.root, 'usr/lib/systemd/system/foo.service'), 'utf8'), '[Unit]\n');
 });
 
-test('sysprep: machine-id cleared in the chroot at finalise', async (t) => {
+test('sysprep: machine-id cleared in the chroot first in finalise (upstream 01-clear-machine-id)', async (t) => {
   const h = await createHarness({ elements: [resolved(sysprep, plugin('sysprep'))] });
-  t.deepEqual(h.taps('finalise').map((x) => `${x.stage} ${x.name}`), ['99 clear-machine-id']);
+  t.deepEqual(h.taps('finalise').map((x) => `${x.stage} ${x.name}`), ['1 clear-machine-id']);
   await h.runPhase('finalise');
   t.is(h.commands.length, 1);
-  t.regex(h.commands[0]!.args[1]!, /echo uninitialized > \/etc\/machine-id/);
+  t.regex(h.commands[0]!.args[1]!, /: > \/etc\/machine-id/);
+  t.regex(h.commands[0]!.args[1]!, /: > \/var\/lib\/dbus\/machine-id/);
 });

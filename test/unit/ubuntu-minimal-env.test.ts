@@ -7,7 +7,7 @@ const both = { mmdebstrap: true, debootstrap: true };
 
 test('element shape', (t) => {
   t.is(ubuntuMinimal.name, 'ubuntu-minimal');
-  t.deepEqual(ubuntuMinimal.deps, ['debootstrap', 'package-installs']);
+  t.deepEqual(ubuntuMinimal.deps, ['debootstrap', 'package-installs', 'ubuntu-common']);
   t.deepEqual(ubuntuMinimal.provides, ['operating-system']);
 });
 
@@ -22,7 +22,9 @@ test('ubuntu-common defaults', (t) => {
   t.is(e.DIB_UBUNTU_KERNEL, 'linux-image-generic');
   t.is(e.DIB_UBUNTU_MIRROR_DISTS, 'updates,security,backports');
   t.is(env({ DIB_RELEASE: 'trusty' }).DIB_INIT_SYSTEM, 'upstart');
-  t.is(env({ DISTRO_NAME: 'debian' }).DISTRO_NAME, 'ubuntu');
+  // as upstream's 10-ubuntu-distro-name.bash: DISTRO_NAME=${DISTRO_NAME:-ubuntu}
+  t.is(env({ DISTRO_NAME: 'debian' }).DISTRO_NAME, 'debian');
+  t.is(env({ DIB_INIT_SYSTEM: 'sysv' }).DIB_INIT_SYSTEM, 'systemd');
 });
 
 test('ports mirror for arm64 and other ports architectures; the user\'s mirror wins', (t) => {

@@ -129,10 +129,11 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'element-info',
     summary: "resolve and expand elements (DIB's element-info)",
     synopsis: '[options] NAME…',
-    description: 'Resolves element names as a build would (paths, elementsPath, packages) and prints the resolved names, space-separated.',
+    description:
+      "Resolves element names as a build would (paths, elementsPath, packages), expands their dependencies with DIB's rules (an operating-system element is required) and prints the names, space-separated, as upstream's element-info does.",
     options: [
       CONFIG_OPTION,
-      { long: 'expand-dependencies', short: 'd', doc: 'the names with all dependencies' },
+      { long: 'expand-dependencies', short: 'd', doc: 'accepted for compatibility: the dependencies are always expanded' },
       { long: 'env', short: 'e', doc: 'IMAGE_ELEMENT, IMAGE_ELEMENT_YAML and get_image_element_array, for eval' },
     ],
     positionals: 'dir',

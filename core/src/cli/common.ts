@@ -3,6 +3,7 @@ import { resolveConfigDetailed, type ResolvedDetails } from '../config/resolve.j
 import type { DibConfig, ResolvedConfig } from '../config/schema.js';
 import { DibError } from '../errors.js';
 import { createBuild, type DibBuild } from '../pipeline/build.js';
+import { planBuildLayout } from '../pipeline/finish.js';
 import { EventBus } from '../log/events.js';
 import { helpRequested, parseCommandArgs, settingOverrides, stringValue, type ParsedArgs } from './args.js';
 import type { CommandSpec } from './commands.js';
@@ -11,10 +12,20 @@ export async function loadConfig(opts: { configPath?: string; overrides?: Partia
   return (await resolveConfigDetailed({ cwd: process.cwd(), ...opts })).config;
 }
 
-/** A build that only registers taps (dib plan, dib packages); its warnings go to stderr. */
+/**
+ * A build that only registers taps (dib plan, dib packages, dib doctor). Its warnings go to
+ * stderr; the block-device config is checked as dib build checks it, so a config the build
+ * refuses is refused here too.
+ */
 export async function planBuild(config: ResolvedConfig, argv: string[] = []): Promise<DibBuild> {
-  const build = await createBuild({ config, argv, planOnly: true, bus: new EventBus() });
+  const bus = new EventBus();
+  bus.on((e) => {
+    if (e.type === 'log' && (e.level === 'warn' || e.level === 'error')) process.stderr.write(`dib: warning: ${e.scope ? `${e.scope}: ` : ''}${e.message}\n`);
+  });
+  const build = await createBuild({ config, argv, planOnly: true, bus });
   for (const w of build.resolutionWarnings) process.stderr.write(`dib: warning: ${w}\n`);
+  const layout = await planBuildLayout(build);
+  for (const w of layout.warnings) build.log.warn(w);
   return build;
 }
 

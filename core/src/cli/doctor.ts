@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { DibError } from '../errors.js';
 import { dibInstall } from '../util/dib-install.js';
 import { loadCommandConfig, planBuild, prepareCommand } from './common.js';
+import { assertDiskBuildable, needsDiskImage } from '../disk/buildable.js';
+import { planBuildLayout } from '../pipeline/finish.js';
 import { version } from './main.js';
 
 const CORE_DIR = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
@@ -48,6 +50,8 @@ export async function doctorCommand(argv: string[]): Promise<number> {
   if (closure && !flags.json) head.push(...formatClosure(closure, config.baseDir), '');
   const missingElements = closure?.missing.map((m) => m.name) ?? [];
   const build = config.elements.length && !missingElements.length ? await planBuild(config) : undefined;
+  // what dib build refuses before any work, dib doctor refuses too (LVM, xfs without -p, …)
+  if (build && needsDiskImage(config.types)) await assertDiskBuildable(await planBuildLayout(build));
 
   const { diagnose, formatDoctor: formatReport } = await import('../doctor/index.js');
   const formatDoctor = (r: Awaited<ReturnType<typeof diagnose>>): string[] =>

@@ -1,11 +1,15 @@
-/** `dib element-info`: DIB's element-info (docs/dib-behaviour.md#element-info). */
+/**
+ * `dib element-info`: DIB's element-info (docs/dib-behaviour.md#element-info). Like upstream's
+ * it always expands the dependencies and applies DIB's rules (an operating-system element is
+ * required, a requested name another element provides is "already provided");
+ * `--expand-dependencies` is accepted for older scripts and changes nothing.
+ */
 import { shellQuote } from '../util/shell.js';
 import { loadCommandConfig, prepareCommand } from './common.js';
 import { ElementResolver } from '../elements/resolve.js';
 import { expandElements } from '../elements/expand.js';
 import { imageElementYaml } from '../pipeline/environment.js';
 import type { ResolvedElement } from '../contract/element.js';
-
 
 export function formatElementEnv(elements: readonly ResolvedElement[]): string {
   const names = elements.map((e) => e.name).join(' ');
@@ -26,16 +30,9 @@ export function formatElementEnv(elements: readonly ResolvedElement[]): string {
 export async function elementInfoCommand(argv: string[]): Promise<number> {
   const parsed = await prepareCommand('element-info', argv);
   if (!parsed) return 0;
-  const flags = { env: parsed.values.has('env'), 'expand-dependencies': parsed.values.has('expand-dependencies') };
   const { config } = await loadCommandConfig(parsed);
   const resolver = new ElementResolver({ baseDir: config.baseDir, elementsPath: config.elementsPath });
-  if (flags.env || flags['expand-dependencies']) {
-    const { elements } = await expandElements(config.elements, { resolve: (n, by) => resolver.resolve(n, by), requireOs: false });
-    process.stdout.write((flags.env ? formatElementEnv(elements) : elements.map((e) => e.name).join(' ')) + '\n');
-  } else {
-    const resolved = [];
-    for (const n of config.elements) resolved.push(await resolver.resolve(n));
-    process.stdout.write(resolved.map((e) => e.name).join(' ') + '\n');
-  }
+  const { elements } = await expandElements(config.elements, { resolve: (n, by) => resolver.resolve(n, by) });
+  process.stdout.write((parsed.values.has('env') ? formatElementEnv(elements) : elements.map((e) => e.name).join(' ')) + '\n');
   return 0;
 }

@@ -24,12 +24,17 @@ function hasDirectoryElements(build: Build): boolean {
   return build.elements.some((e) => e.kind === 'directory');
 }
 
+/** Whether a package element ships bin/ tools for DIB scripts (cache-url). */
+function hasPackageTools(build: Build): boolean {
+  return build.elements.some((e) => e.kind === 'package' && fs.existsSync(path.join(e.dir, 'bin')));
+}
+
 /**
  * Build the hooks tree (DIB's generate_hooks) and add dib's install-packages and pkg-map
  * clients (an element's own bin/ tool of the same name wins).
  */
 export async function prepareLegacy(build: Build): Promise<void> {
-  if (!hasDirectoryElements(build)) return;
+  if (!hasDirectoryElements(build) && !hasPackageTools(build)) return;
   const hooks = build.paths.hooksDir;
   await generateHooksTree(build.elements, hooks, build.log);
   const clients = {

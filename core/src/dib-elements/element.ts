@@ -8,17 +8,12 @@
 import fs from 'fs-extra';
 import path from 'node:path';
 import { PHASES, type PhaseName } from '../contract/phases.js';
-import type { Build, PhaseContext, TapOptions } from '../contract/build.js';
+import type { Build, TapOptions } from '../contract/build.js';
 import { defineElement, type Element } from '../contract/element.js';
-import { stateKey } from '../contract/state-key.js';
-import { previewFragments } from './env.js';
+import { markPreview, previewFragments } from './env.js';
 import { FRAGMENT_NAME, compareFragments, listScripts } from './run-parts.js';
 import { runScript } from './script.js';
-import { installStatic } from './static.js';
-import { installSourceRepositories, readSourceRepositories } from './source-repositories.js';
-
-/** DIB helper elements whose work dib does itself for directory elements. */
-export const BUILT_IN_HELPERS = new Set(['install-static', 'source-repositories']);
+import { directoryElementWarnings } from './shadow.js';
 
 const INSTALL_TYPE_DIR = /^(.+)-([^-]+)-install$/;
 
@@ -72,37 +67,9 @@ function installTypeFor(build: Build, prefix: string): string {
   return build.env[`DIB_INSTALLTYPE_${prefix.replace(/-/g, '_')}`] || build.env.DIB_DEFAULT_INSTALLTYPE || build.config.installType || 'source';
 }
 
-const SUPPORT_KEY = stateKey<true>('dib-elements:support-taps');
-
-/** Taps dib adds once per build for directory elements: install-static, source-repositories. */
-async function registerSupportTaps(build: Build): Promise<void> {
-  if (build.state.has(SUPPORT_KEY)) return;
-  build.state.set(SUPPORT_KEY, true);
-  const dirs = build.elements.filter((e) => e.kind === 'directory');
-  let hasStatic = false;
-  let hasRepos = false;
-  for (const e of dirs) {
-    if ((await fs.stat(path.join(e.dir, 'static')).catch(() => undefined))?.isDirectory()) hasStatic = true;
-    if ((await fs.readdir(e.dir)).some((f) => f.startsWith('source-repository-'))) hasRepos = true;
-  }
-  if (hasRepos) {
-    build.hooks.extraData.tapPromise({ name: 'source-repositories', stage: 98, element: 'source-repositories' } as TapOptions, async (ctx: PhaseContext) => {
-      const repos = await readSourceRepositories(ctx.build.paths.hooksDir, ctx.env);
-      await installSourceRepositories(repos, ctx.targetRoot, ctx.env, {
-        cache: ctx.cache,
-        offline: ctx.cache.offline || !!ctx.env.DIB_OFFLINE,
-        log: ctx.log,
-      });
-    });
-  }
-  if (hasStatic) {
-    build.hooks.install.tapPromise({ name: 'install-static', stage: 10, element: 'install-static' } as TapOptions, installStatic);
-  }
-}
-
 /** Load a DIB element directory as an Element. */
 export async function loadLegacyElement(dir: string, name: string): Promise<Element> {
-  const deps = (await readNameList(path.join(dir, 'element-deps'))).filter((d) => !BUILT_IN_HELPERS.has(d));
+  const deps = await readNameList(path.join(dir, 'element-deps'));
   const provides = await readNameList(path.join(dir, 'element-provides'));
   const envDir = path.join(dir, 'environment.d');
   const fragments = (await fs.readdir(envDir).catch(() => [] as string[]))
@@ -114,9 +81,12 @@ export async function loadLegacyElement(dir: string, name: string): Promise<Elem
     description: `DIB element directory ${dir}`,
     deps,
     provides,
-    ...(fragments.length ? { environment: (env) => previewFragments(fragments, env) ?? {} } : {}),
+    ...(fragments.length ? { environment: markPreview((env) => previewFragments(fragments, env) ?? {}) } : {}),
     async apply(build) {
-      await registerSupportTaps(build);
+      // before any work (createBuild applies every element, for dib plan too)
+      const said = await directoryElementWarnings(name, dir);
+      for (const w of said.warnings) build.log.warn(w);
+      for (const n of said.notes) build.log.info(n);
       for (const t of await scriptTaps(dir, (prefix) => installTypeFor(build, prefix))) {
         const info = { phase: t.phase, name: t.name, rel: t.rel, alternative: t.alternative?.dir };
         const opts: ScriptTapOptions = { name: t.name, stage: t.stage, sortName: t.sortName, kind: 'script' };

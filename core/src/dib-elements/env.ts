@@ -1,7 +1,8 @@
 /**
  * The environment DIB gives its scripts (docs/dib-behaviour.md#script-environment) on top of
- * dib's build environment: the exported bash function `get_image_element_array`,
- * DIB_PYTHON_EXEC, DIB_LOCKFILES, and the PATH of host and chroot scripts.
+ * dib's build environment: the exported bash function `get_image_element_array`, `$_LIB`,
+ * DIB_PYTHON_EXEC, DIB_LOCKFILES, and the PATH of host and chroot scripts; and the preview of
+ * environment.d fragments that TypeScript elements see.
  *
  * The element list reaches scripts through a file in the hooks tree, not through one
  * environment variable: DIB exports `get_image_element_array` with every `[name]=path` in its
@@ -11,11 +12,20 @@
  * then it is left out and `<NAME>_FILE` names the file that holds it.
  */
 import fs from 'fs-extra';
+import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { shellQuote } from '../util/shell.js';
 import type { ResolvedElement } from '../contract/element.js';
 import type { Env } from '../vocabulary.js';
+
+/**
+ * `$_LIB`: dib's version of DIB's shell library (die, common-functions, img-functions,
+ * dib-run-parts, …) for scripts that source it. A host path, exported to chroot scripts too,
+ * as DIB's `sudo -E` does.
+ */
+export const DIB_LIB_DIR = fileURLToPath(new URL('../../lib/dib-lib', import.meta.url));
 
 /** Where the hooks tree is inside the chroot during chroot phases. */
 export const IN_TARGET = '/tmp/in_target.d';
@@ -91,6 +101,7 @@ function pythonExec(): string | undefined {
 export function scriptEnv(env: Readonly<Env>, hooksAt: string, elements: readonly Pick<ResolvedElement, 'name' | 'dir'>[]): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {
     'BASH_FUNC_get_image_element_array%%': imageElementArrayFunction(path.posix.join(hooksAt, ELEMENT_ARRAY_FILE)),
+    _LIB: DIB_LIB_DIR,
   };
   // the build environment leaves out what cannot be passed (see buildEnvironment)
   for (const [name, value] of Object.entries(elementListValues(elements))) {
@@ -103,18 +114,52 @@ export function scriptEnv(env: Readonly<Env>, hooksAt: string, elements: readonl
   return out;
 }
 
+const PREVIEW = Symbol.for('dib.environment-preview');
+
+/** Mark an element's environment function as a preview of environment.d fragments. */
+export function markPreview<T extends (env: Readonly<Env>) => Env>(fn: T): T {
+  Object.defineProperty(fn, PREVIEW, { value: true });
+  return fn;
+}
+
+export function isPreview(fn: unknown): boolean {
+  return typeof fn === 'function' && (fn as unknown as Record<symbol, unknown>)[PREVIEW] === true;
+}
+
+const originalsOf = new WeakMap<object, Readonly<Record<string, string | undefined>>>();
+
+/**
+ * Record, for a build environment, the values its fragment previews replaced (undefined: the
+ * variable was unset), so DIB scripts can start from the environment DIB would give them: the
+ * fragments' effect comes from sourcing them in each phase, not twice.
+ */
+export function setPreviewOriginals(env: object, originals: Readonly<Record<string, string | undefined>>): void {
+  originalsOf.set(env, originals);
+}
+
+export function previewOriginals(env: object): Readonly<Record<string, string | undefined>> {
+  return originalsOf.get(env) ?? {};
+}
+
 /**
  * Evaluate environment.d fragments with bash (set +u: this is a preview made before the work
  * dir exists) and return the exported variables they add or change. Used so that TypeScript
  * elements (install types, OS elements) see what DIB elements export; scripts source the
- * fragments themselves, for real, on every run.
+ * fragments themselves, once per phase, as DIB does. Temporary files the fragments make
+ * (`$(mktemp)`) go to a directory removed right after.
  */
 export function previewFragments(files: readonly string[], env: Readonly<Env>): Env | undefined {
   if (files.length === 0) return {};
   const MARK = '__DIB_PREVIEW_MARK__';
   const script = `env -0; printf '${MARK}\\0'; for f in "$@"; do . "$f" || exit $?; done; env -0`;
-  const base: Record<string, string> = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...env };
-  const r = spawnSync('bash', ['-c', script, 'dib-environment', ...files], { env: base, encoding: 'buffer', timeout: 30_000 });
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dib-env-preview-'));
+  const base: Record<string, string> = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...env, TMPDIR: tmp };
+  let r: ReturnType<typeof spawnSync>;
+  try {
+    r = spawnSync('bash', ['-c', script, 'dib-environment', ...files], { env: base, encoding: 'buffer', timeout: 30_000 });
+  } finally {
+    fs.removeSync(tmp);
+  }
   if (r.status !== 0 || !r.stdout) return undefined;
   const entries = r.stdout.toString('utf8').split('\0');
   const at = entries.indexOf(MARK);
@@ -131,7 +176,7 @@ export function previewFragments(files: readonly string[], env: Readonly<Env>): 
   const after = parse(entries.slice(at + 1));
   const out: Env = {};
   for (const [k, v] of after) {
-    if (['PWD', 'OLDPWD', 'SHLVL', '_'].includes(k) || k.startsWith('BASH_FUNC_')) continue;
+    if (['PWD', 'OLDPWD', 'SHLVL', '_', 'TMPDIR'].includes(k) || k.startsWith('BASH_FUNC_')) continue;
     if (before.get(k) !== v) out[k] = v;
   }
   return out;

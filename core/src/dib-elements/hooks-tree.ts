@@ -1,8 +1,10 @@
 /**
- * DIB's generate_hooks (docs/dib-behaviour.md#hooks-tree): every directory element's subdirectories (except
- * `tests`, `__pycache__`) and top-level regular files (except `*.pyc`) merged into
- * TMP_HOOKS_PATH. An entry of a subdirectory that is already there as a regular file is DIB's
- * "There is a duplicated hook in your elements" error; deeper entries merge silently.
+ * DIB's generate_hooks (docs/dib-behaviour.md#hooks-tree): every directory element's
+ * subdirectories (except `tests`, `__pycache__`) and top-level regular files (except `*.pyc`)
+ * merged into TMP_HOOKS_PATH. An entry of a subdirectory that is already there as a regular
+ * file is DIB's "There is a duplicated hook in your elements" error; deeper entries merge
+ * silently. Package elements contribute their `bin/` tools (DIB scripts call
+ * `$TMP_HOOKS_PATH/bin/cache-url`), the one part of an element directory DIB scripts use by path.
  */
 import { execa } from 'execa';
 import fs from 'fs-extra';
@@ -27,8 +29,7 @@ export async function generateHooksTree(elements: readonly ResolvedElement[], ho
   const origin = new Map<string, string>();
   await fs.ensureDir(hooksDir);
   for (const el of elements) {
-    if (el.kind !== 'directory') continue;
-    const names = (await fs.readdir(el.dir)).sort();
+    const names = el.kind === 'directory' ? (await fs.readdir(el.dir)).sort() : ['bin'];
     for (const name of names) {
       const src = path.join(el.dir, name);
       const st = await statFollow(src);
@@ -51,7 +52,7 @@ export async function generateHooksTree(elements: readonly ResolvedElement[], ho
           await execa('cp', ['-a', path.join(src, entry), destDir]);
           if (!origin.has(rel)) origin.set(rel, el.name);
         }
-      } else if (st.isFile()) {
+      } else if (st.isFile() && el.kind === 'directory') {
         if (name.endsWith('.pyc')) continue;
         await execa('cp', ['-a', src, hooksDir]);
         origin.set(name, el.name);

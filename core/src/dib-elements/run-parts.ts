@@ -100,20 +100,53 @@ export async function listFragments(dir: string): Promise<string[]> {
 }
 
 /**
- * The shell that runs one script as dib-run-parts does: `set -eu -o pipefail`, source every
- * environment.d fragment (positional arguments after the script), then exec the script, so
- * only exported variables reach it. A failing fragment is named on stderr.
- * Arguments: `$1` = script, `$2…` = fragments.
+ * The shell that sources a phase's environment.d fragments once, as dib-run-parts does before
+ * it runs the phase's scripts: `set -eu -o pipefail`, every fragment in order, then the
+ * exported environment written NUL-separated (`env -0`) before and after, so only exported
+ * variables are carried to the scripts. A failing fragment is named on stderr. What the
+ * fragments print goes to the log, as in DIB.
+ * Arguments: `$1` = file for the environment before, `$2` = after, `$3…` = fragments.
  */
-export const RUN_PARTS_SHELL = [
+export const SOURCE_FRAGMENTS_SHELL = [
   'set -eu',
   '(set -o pipefail) 2>/dev/null && set -o pipefail',
-  '_dib_script=$1; shift',
+  '_dib_before=$1; _dib_after=$2; shift 2',
+  'env -0 > "$_dib_before"',
   '_dib_fragment=',
   "trap '_dib_rc=$?; if [ $_dib_rc -ne 0 ] && [ -n \"$_dib_fragment\" ]; then echo \"dib-run-parts: sourcing $_dib_fragment failed (status $_dib_rc)\" >&2; fi' EXIT",
   'for _dib_f in "$@"; do _dib_fragment=$_dib_f; . "$_dib_f"; done',
   '_dib_fragment=',
   'trap - EXIT',
-  'set +eu',
-  'exec "$_dib_script"',
+  'env -0 > "$_dib_after"',
 ].join('\n');
+
+/** Variables the shell itself sets, never carried from the fragments to the scripts. */
+const SHELL_OWN = new Set(['PWD', 'OLDPWD', 'SHLVL', '_']);
+
+/** Parse `env -0` output. */
+export function parseEnv0(text: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const entry of text.split('\0')) {
+    const i = entry.indexOf('=');
+    if (i > 0) m.set(entry.slice(0, i), entry.slice(i + 1));
+  }
+  return m;
+}
+
+/**
+ * What sourcing the fragments changed: variables set or changed (their value) and unset
+ * (undefined), for the scripts' environment.
+ */
+export function envDelta(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of after) if (!SHELL_OWN.has(k) && before.get(k) !== v) out[k] = v;
+  for (const k of before.keys()) if (!SHELL_OWN.has(k) && !after.has(k)) out[k] = undefined;
+  return out;
+}
+
+/**
+ * The shell that runs one script of a phase, in the environment the phase's fragments made
+ * (DIB's scripts run as children of dib-run-parts, with `set -e` not inherited).
+ * Arguments: `$1` = script.
+ */
+export const RUN_SCRIPT_SHELL = 'exec "$1"';

@@ -127,7 +127,7 @@ async function makeOne(o: AssembleOptions, fs: LayoutFilesystem, size: number, f
   }
   log.info(`making ${fs.type} filesystem ${fs.label}${fs.mountPoint ? ` for ${fs.mountPoint}` : ''} (${formatBytes(size)})`);
   try {
-    await makeFilesystem({ fs, size, file, run, ...(sourceDir ? { sourceDir } : {}) });
+    await makeFilesystem({ fs, size, file, run, log, ...(sourceDir ? { sourceDir } : {}) });
   } catch (e) {
     if (isDibError(e) && e.code === 'E_COMMAND_FAILED') {
       throw new DibError('E_DISK', `making the ${fs.type} filesystem '${fs.label}'${fs.mountPoint ? ` for ${fs.mountPoint}` : ''} (${formatBytes(size)}) failed: ${e.message}`, {

@@ -1,23 +1,27 @@
 /**
- * Parse DIB's block-device config (docs/dib-behaviour.md#block-device-config): a list of single-key maps keyed by plugin,
- * in tree form (nested plugin keys), flat form (`base` references) or both mixed, into a flat
- * list of named nodes. This module checks shape only; `layout.ts` gives the nodes meaning.
+ * Parse DIB's block-device config (docs/dib-behaviour.md#block-device-config): a list of
+ * single-key maps keyed by plugin, in tree form (nested plugin keys) or graph form (`base`
+ * references, upstream's canonical form, `base` on partitions too) or both mixed, into a flat
+ * list of named nodes, as upstream's config_tree_to_graph does. This module checks shape only;
+ * `layout.ts` gives the nodes meaning. Keys a plugin does not know are ignored with a warning,
+ * as upstream ignores them.
  */
 import { DibError } from '../errors.js';
 import { closest } from '../util/suggest.js';
 
-export const PLUGINS = ['local_loop', 'partitioning', 'mkfs', 'mount', 'fstab'] as const;
+export const PLUGINS = ['local_loop', 'partitioning', 'lvm', 'mkfs', 'mount', 'fstab'] as const;
 export type PluginName = (typeof PLUGINS)[number];
 
 /** Keys each plugin accepts besides nested plugin keys. */
 const PLUGIN_KEYS: Record<PluginName, readonly string[]> = {
   local_loop: ['name', 'size', 'directory', 'block_size'],
   partitioning: ['name', 'base', 'label', 'align', 'partitions'],
+  lvm: ['name', 'base', 'pvs', 'vgs', 'lvs'],
   mkfs: ['name', 'base', 'type', 'label', 'opts', 'uuid'],
   mount: ['name', 'base', 'mount_point'],
   fstab: ['name', 'base', 'options', 'dump-freq', 'fsck-passno'],
 };
-const PARTITION_KEYS = ['name', 'size', 'flags', 'type'] as const;
+const PARTITION_KEYS = ['name', 'base', 'size', 'flags', 'type'] as const;
 
 /** One node of the block-device graph. */
 export interface ConfigNode {
@@ -45,6 +49,8 @@ export interface ParsedConfig {
   source: string;
   nodes: ConfigNode[];
   partitions: PartitionEntry[];
+  /** what was accepted but ignored (unknown keys), path-named */
+  warnings: string[];
 }
 
 /** A DibError for a block-device config problem at `path`. */
@@ -62,20 +68,10 @@ function isPlugin(k: string): k is PluginName {
   return (PLUGINS as readonly string[]).includes(k);
 }
 
-function lvmError(source: string, path: string): DibError {
-  return configError(source, path, 'LVM is not supported by dib (images are built without device-mapper)', 'use plain partitions: give each filesystem its own partition in the partitioning entry');
-}
-
-
-function unknownKey(source: string, path: string, key: string, allowed: readonly string[]): DibError {
-  const all = [...allowed, ...PLUGINS];
-  const near = closest(key, all);
-  return configError(
-    source,
-    `${path}.${key}`,
-    `unknown key '${key}'${near ? ` (did you mean '${near}'?)` : ''}`,
-    `allowed here: ${allowed.join(', ')}, or a nested ${PLUGINS.filter((p) => p !== 'local_loop').join('/')} entry`,
-  );
+/** An unknown key: upstream's plugins ignore it, so dib does, saying so. */
+function unknownKey(out: ParsedConfig, path: string, key: string, allowed: readonly string[]): void {
+  const near = closest(key, [...allowed, ...PLUGINS]);
+  out.warnings.push(`${out.source}: ${path}.${key}: unknown key '${key}'${near ? ` (did you mean '${near}'?)` : ''} ignored, as DIB ignores it (known here: ${allowed.join(', ')})`);
 }
 
 /**
@@ -87,7 +83,7 @@ export function parseBlockDeviceConfig(config: unknown, source: string, root = '
     throw configError(source, root, `must be a list of single-key maps, not ${describe(config)}`, FORM_HINT);
   }
   if (config.length === 0) throw configError(source, root, 'is an empty list', FORM_HINT);
-  const out: ParsedConfig = { source, nodes: [], partitions: [] };
+  const out: ParsedConfig = { source, nodes: [], partitions: [], warnings: [] };
   config.forEach((entry, i) => {
     const path = `${root}[${i}]`;
     if (!isPlainObject(entry)) throw configError(source, path, `config entry is not a map (${describe(entry)})`, FORM_HINT);
@@ -96,7 +92,6 @@ export function parseBlockDeviceConfig(config: unknown, source: string, root = '
       throw configError(source, path, `config entry must be a single-key map, it has ${keys.length} keys (${keys.join(', ') || 'none'})`, FORM_HINT);
     }
     const plugin = keys[0]!;
-    if (plugin === 'lvm') throw lvmError(source, `${path}.lvm`);
     if (!isPlugin(plugin)) {
       const near = closest(plugin, PLUGINS);
       throw configError(source, `${path}.${plugin}`, `'${plugin}' is not a block-device plugin${near ? ` (did you mean '${near}'?)` : ''}`, `use one of ${PLUGINS.join(', ')}`);
@@ -111,6 +106,11 @@ function walk(out: ParsedConfig, plugin: PluginName, value: unknown, path: strin
   if (value === null || value === undefined) value = {};
   if (!isPlainObject(value)) throw configError(source, path, `must be a map of parameters, not ${describe(value)}`, `give ${plugin} its parameters as key: value pairs`);
   const given = value;
+  // lvm's base may list its partitions (upstream's lvm_tree_multiple_partitions: base: [root])
+  if (plugin === 'lvm' && Array.isArray(given.base)) {
+    if (given.base.length !== 1 || typeof given.base[0] !== 'string') throw configError(source, `${path}.base`, `must be a node name or a list of one, not ${describe(given.base)}`, "write base: 'root'");
+    given.base = given.base[0];
+  }
   for (const k of ['name', 'base'] as const) {
     if (k in given && typeof given[k] !== 'string') throw configError(source, `${path}.${k}`, `must be a string, not ${describe(given[k])}`, `write ${k}: '<node name>'`);
     if (typeof given[k] === 'string' && (given[k] as string).trim() === '') throw configError(source, `${path}.${k}`, 'is empty', `give the ${k} a node name`);
@@ -123,7 +123,7 @@ function walk(out: ParsedConfig, plugin: PluginName, value: unknown, path: strin
     throw configError(source, `${path}.base`, `base '${String(given.base)}' contradicts the enclosing entry '${parent}'`, 'drop base from nested entries: they build on the entry they are nested in');
   }
   const base = (given.base as string | undefined) ?? parent;
-  if (plugin !== 'local_loop' && base === undefined) {
+  if (plugin !== 'local_loop' && plugin !== 'lvm' && base === undefined) {
     throw configError(source, path, `${plugin} needs a base (the name of the entry it builds on)`, `add base: '<name>' or nest this ${plugin} inside that entry`);
   }
   const name = (given.name as string | undefined) ?? `${plugin}_${base}`;
@@ -131,12 +131,14 @@ function walk(out: ParsedConfig, plugin: PluginName, value: unknown, path: strin
   const nested: Array<[PluginName, unknown, string]> = [];
   const allowed = PLUGIN_KEYS[plugin];
   for (const [k, v] of Object.entries(given)) {
-    if (k === 'lvm') throw lvmError(source, `${path}.lvm`);
     if (isPlugin(k)) {
       nested.push([k, v, `${path}.${k}`]);
       continue;
     }
-    if (!allowed.includes(k)) throw unknownKey(source, path, k, allowed);
+    if (!allowed.includes(k)) {
+      unknownKey(out, path, k, allowed);
+      continue;
+    }
     params[k] = v;
   }
   const node: ConfigNode = { plugin, name, params, path };
@@ -154,15 +156,23 @@ function walk(out: ParsedConfig, plugin: PluginName, value: unknown, path: strin
       const pparams: Record<string, unknown> = {};
       const pnested: Array<[PluginName, unknown, string]> = [];
       for (const [k, v] of Object.entries(p)) {
-        if (k === 'lvm') throw lvmError(source, `${ppath}.lvm`);
         if (isPlugin(k)) {
-          if (k === 'local_loop' || k === 'partitioning') throw configError(source, `${ppath}.${k}`, `${k} cannot be nested in a partition`, `nest only mkfs (with mount and fstab) in a partition`);
+          if (k === 'local_loop' || k === 'partitioning') throw configError(source, `${ppath}.${k}`, `${k} cannot be nested in a partition`, `nest only mkfs (with mount and fstab) or lvm in a partition`);
           pnested.push([k, v, `${ppath}.${k}`]);
           continue;
         }
-        if (!(PARTITION_KEYS as readonly string[]).includes(k)) throw unknownKey(source, ppath, k, PARTITION_KEYS);
+        if (!(PARTITION_KEYS as readonly string[]).includes(k)) {
+          unknownKey(out, ppath, k, PARTITION_KEYS);
+          continue;
+        }
         pparams[k] = v;
       }
+      // graph form: a partition's base names the disk; upstream replaces it with the
+      // partitioning's base, and so does dib (saying so when they differ)
+      if (pparams.base !== undefined && pparams.base !== base) {
+        out.warnings.push(`${source}: ${ppath}.base: '${String(pparams.base)}' is not the partitioning's base '${String(base)}'; the partition is on '${String(base)}', as DIB places it`);
+      }
+      delete pparams.base;
       out.partitions.push({ name: p.name, table: name, params: pparams, path: ppath });
       for (const [k, v, np] of pnested) walk(out, k, v, np, p.name);
     });
@@ -181,4 +191,19 @@ export function describe(v: unknown): string {
   if (typeof v === 'object') return 'a map';
   if (typeof v === 'string') return `'${v}'`;
   return `${typeof v} ${String(v)}`;
+}
+
+/**
+ * The parsed config in upstream's canonical graph form (config_tree_to_graph's output): one
+ * single-key map per node with its `name` and `base`, partitions inside their partitioning
+ * entry with the disk as `base`. Tree and graph forms of one layout give the same list.
+ */
+export function toGraph(parsed: ParsedConfig): Record<string, Record<string, unknown>>[] {
+  return parsed.nodes.map((n) => {
+    const body: Record<string, unknown> = { name: n.name, ...(n.base !== undefined ? { base: n.base } : {}), ...n.params };
+    if (n.plugin === 'partitioning') {
+      body.partitions = parsed.partitions.filter((p) => p.table === n.name).map((p) => ({ ...p.params, name: p.name, ...(n.base !== undefined ? { base: n.base } : {}) }));
+    }
+    return { [n.plugin]: body };
+  });
 }

@@ -5,6 +5,7 @@
  * trailing `100%` fills the rest. GPT keeps the last MiB free for the backup header.
  */
 import { DibError } from '../errors.js';
+import { diskProblemError } from './buildable.js';
 import type { DiskLayout, LayoutFilesystem, LayoutPartition, TableKind } from './layout.js';
 import { alignDown, alignUp, KiB, MiB } from './size.js';
 import { formatBytes } from '../util/bytes.js';
@@ -70,12 +71,19 @@ export function minimumFsSize(fs: LayoutFilesystem, content: number, free = 0): 
       const j = journalMiB(fs) * MiB;
       return alignUp(Math.max((content * 1.08 + free + j + 4 * MiB) / usable, 2 * j + 8 * MiB), MiB);
     }
+    case 'xfs':
+      // mkfs.xfs (xfsprogs 5.19 and newer) refuses filesystems under 300 MB; its log and
+      // allocation groups take a few percent more
+      return Math.max(alignUp(content * 1.1 + free + 64 * MiB, MiB), XFS_MINIMUM);
     case 'vfat':
       return Math.max(alignUp(content * 1.08 + free + MiB, MiB), 2 * MiB);
     case 'swap':
       return MiB;
   }
 }
+
+/** The smallest xfs filesystem current mkfs.xfs makes (300 MB, in MiB). */
+export const XFS_MINIMUM = 300 * MiB;
 
 /** The size dib gives a filesystem when the image size is not set: content with headroom. */
 export function suggestedFsSize(fs: LayoutFilesystem, content: number): number {
@@ -85,6 +93,9 @@ export function suggestedFsSize(fs: LayoutFilesystem, content: number): number {
     case 'ext3':
     case 'ext4':
       s = alignUp(content * 1.25 + 2 * journalMiB(fs) * MiB + 64 * MiB, MiB);
+      break;
+    case 'xfs':
+      s = alignUp(content * 1.25 + 128 * MiB, MiB);
       break;
     case 'vfat':
       s = alignUp(content * 1.2 + 16 * MiB, MiB);
@@ -112,9 +123,12 @@ function tooSmall(message: string, hint = 'raise imageSize in the config or pass
  * effect with an explicit size, as in DIB.
  */
 export function computeGeometry(layout: DiskLayout, content: ReadonlyMap<string, number>, imageSize?: number, extraSize?: number): DiskGeometry {
+  // a layout dib cannot make into a disk (LVM volumes) has no geometry either
+  const unbuildable = diskProblemError(layout);
+  if (unbuildable && layout.lvm) throw unbuildable;
   const wanted = layout.imageSize ?? imageSize;
-  if (wanted === undefined) return autoGeometry(layout, content, extraSize);
-  const g = explicitGeometry(layout, content, wanted);
+  if (wanted === undefined) return toDiskEnd(autoGeometry(layout, content, extraSize));
+  const g = toDiskEnd(explicitGeometry(layout, content, wanted));
   const short = g.filesystems.filter((f) => f.size < f.minimum);
   if (short.length > 0) {
     let need: number | undefined;
@@ -135,6 +149,15 @@ export function computeGeometry(layout: DiskLayout, content: ReadonlyMap<string,
     }
     throw tooSmall(`image size ${formatBytes(wanted)} is too small: ${what}${need ? `; an image of ${formatBytes(need)} fits` : ''}`);
   }
+  return g;
+}
+
+/**
+ * DIB's extended partition reaches the end of the disk (upstream's test_one_ext_partition:
+ * `1 2048 2097151 0xf`), so growpart can grow a logical root.
+ */
+function toDiskEnd(g: DiskGeometry): DiskGeometry {
+  if (g.extended) g.extended.size = g.imageSize - g.extended.start;
   return g;
 }
 

@@ -17,10 +17,10 @@
  */
 export { parseAbsoluteSize, parseSizeSpec, sizeToBytes, formatSizeSpec, alignUp, alignDown, KiB, MiB, GiB, TiB } from './size.js';
 export type { SizeSpec } from './size.js';
-export { parseBlockDeviceConfig, PLUGINS } from './config.js';
+export { parseBlockDeviceConfig, toGraph, PLUGINS } from './config.js';
 export type { ConfigNode, PartitionEntry, ParsedConfig, PluginName } from './config.js';
-export { planLayout, layoutFromParsed, layoutEnv, fstab, FALLBACK_BLOCK_DEVICE_CONFIG, SUPPORTED_FS_TYPES, LABEL_LIMITS } from './layout.js';
-export type { DiskLayout, LayoutPartition, LayoutFilesystem, LayoutParams, FstabEntry, FsType, TableKind } from './layout.js';
+export { planLayout, layoutFromParsed, layoutEnv, fstab, fstabEscape, FALLBACK_BLOCK_DEVICE_CONFIG, SUPPORTED_FS_TYPES, LABEL_LIMITS } from './layout.js';
+export type { DiskLayout, LayoutPartition, LayoutFilesystem, LayoutParams, LayoutLvm, DiskProblem, FstabEntry, FsType, TableKind } from './layout.js';
 export { computeGeometry, minimumFsSize, suggestedFsSize, GPT_TAIL } from './geometry.js';
 export type { DiskGeometry, PartitionGeometry, FilesystemGeometry } from './geometry.js';
 export { measureTree } from './measure.js';
@@ -32,3 +32,7 @@ export { patchMbr, patchCoreImage, biosBootPlacement, checkBiosImages } from './
 export type { BiosBootFiles, BiosBootFiles as BiosBootCode } from './bios-boot.js';
 export { gptTypeGuid, mbrTypeByte, GPT_TYPE_GUIDS } from './partition-types.js';
 export { loadBlockDeviceConfigText, blockDeviceConfigFromEnv } from './source.js';
+export { assertDiskBuildable, needsDiskImage, DISK_IMAGE_TYPES } from './buildable.js';
+export { mbrSectors, chs } from './mbr.js';
+export { xfsSupport, xfsProtofile, mkfsXfsArgs } from './xfs.js';
+export type { XfsSupport, Protofile } from './xfs.js';

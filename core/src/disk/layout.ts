@@ -1,7 +1,11 @@
 /**
  * The identity of the disk: from the parsed block-device config and the root parameters
- * (DIB's params.yaml) to a DiskLayout — partition table, partitions, filesystems with labels
- * and UUIDs, mount points. Plain data (JSON-serialisable): it is kept in the build state.
+ * (DIB's params.yaml) to a DiskLayout — partition table, partitions, LVM volumes, filesystems
+ * with labels and UUIDs, mount points. It accepts what upstream's block-device layer accepts;
+ * what dib cannot make from files (LVM volumes, an MBR type that is not a byte, a UUID mkfs
+ * would refuse) is recorded in `diskProblems` and refused when a disk is to be made
+ * (`assertDiskBuildable`), so a tar build of such a config still works. Plain data
+ * (JSON-serialisable): it is kept in the build state.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
@@ -10,9 +14,9 @@ import { gptTypeGuid, mbrTypeByte, GPT_BIOS_BOOT_GUID, GPT_ESP_GUID } from './pa
 import { MiB, parseAbsoluteSize, parseSizeSpec, type SizeSpec } from './size.js';
 
 export type TableKind = 'mbr' | 'gpt' | 'none';
-export type FsType = 'ext2' | 'ext3' | 'ext4' | 'vfat' | 'swap';
+export type FsType = 'ext2' | 'ext3' | 'ext4' | 'xfs' | 'vfat' | 'swap';
 
-export const SUPPORTED_FS_TYPES: readonly FsType[] = ['ext2', 'ext3', 'ext4', 'vfat', 'swap'];
+export const SUPPORTED_FS_TYPES: readonly FsType[] = ['ext2', 'ext3', 'ext4', 'xfs', 'vfat', 'swap'];
 
 /** Longest label mkfs accepts, per filesystem type (DIB's limits). */
 export const LABEL_LIMITS: Readonly<Record<string, number>> = { ext2: 16, ext3: 16, ext4: 16, xfs: 12, vfat: 11, swap: 16 };
@@ -54,10 +58,27 @@ export interface LayoutFilesystem {
   opts: string[];
   /** where it is mounted; undefined for swap and unmounted filesystems */
   mountPoint?: string;
-  /** partition holding it; undefined when it is the whole disk (no partition table) */
+  /** partition holding it; undefined when it is the whole disk (no partition table) or an LV */
   partition?: string;
+  /** LVM logical volume holding it */
+  volume?: string;
   fstab?: FstabEntry;
   path: string;
+}
+
+/** LVM on the disk (planned; dib cannot build it from files). */
+export interface LayoutLvm {
+  path: string;
+  pvs: { name: string; partition: string; options: string[]; path: string }[];
+  vgs: { name: string; pvs: string[]; options: string[]; path: string }[];
+  lvs: { name: string; vg: string; size?: SizeSpec; extents?: string; type?: string; thinPool?: string; path: string }[];
+}
+
+/** Something the config allows that dib cannot make into a disk image (path-named). */
+export interface DiskProblem {
+  path: string;
+  problem: string;
+  hint: string;
 }
 
 export interface DiskLayout {
@@ -80,6 +101,12 @@ export interface DiskLayout {
   bootLabel: string;
   /** mount points, sorted as strings (parents first) */
   mountPoints: string[];
+  /** LVM physical volumes, volume groups and logical volumes, when the config has them */
+  lvm?: LayoutLvm;
+  /** what the config allows but dib cannot build into a disk (refused when a disk is made) */
+  diskProblems: DiskProblem[];
+  /** accepted but ignored parts of the config (unknown keys, …) */
+  warnings: string[];
 }
 
 export interface LayoutParams {
@@ -122,6 +149,7 @@ export function planLayout(config: unknown, source: string, params: LayoutParams
 
 export function layoutFromParsed(parsed: ParsedConfig, params: LayoutParams): DiskLayout {
   const { source } = parsed;
+  const warnings = [...parsed.warnings];
   const err = (path: string, problem: string, hint: string) => configError(source, path, problem, hint);
 
   // Names are unique across nodes and partitions.
@@ -153,6 +181,7 @@ export function layoutFromParsed(parsed: ParsedConfig, params: LayoutParams): Di
     }
   }
 
+  const diskProblems: DiskProblem[] = [];
   // The partition table.
   const tables = byPlugin('partitioning');
   if (tables.length > 1) throw err(tables[1]!.path, 'more than one partitioning entry: dib builds one disk', 'keep a single partitioning entry');
@@ -177,7 +206,11 @@ export function layoutFromParsed(parsed: ParsedConfig, params: LayoutParams): Di
     let primaries = 0;
     let logicals = 0;
     for (const p of parsed.partitions) {
-      if (!/^[\w.+@:-]{1,36}$/.test(p.name)) throw err(`${p.path}.name`, `partition name '${p.name}' must be 1–36 letters, digits or . _ + @ : -`, 'rename the partition');
+      // names are free-form (upstream's gpt_efi test names one 'Root Part'); a GPT entry holds
+      // 36 UTF-16 characters and sfdisk cannot write a quote or a control character in one
+      if (table === 'gpt' && (p.name.length > 36 || /["\\\x00-\x1f]/.test(p.name))) {
+        diskProblems.push({ path: `${p.path}.name`, problem: `GPT partition name '${p.name}' is longer than 36 characters or holds a quote, backslash or control character`, hint: 'shorten the name or drop the character' });
+      }
       const size = p.params.size;
       if (size === undefined) throw err(`${p.path}.size`, `partition '${p.name}' needs a size`, "add size: '100%' or e.g. size: '8MiB'");
       const spec = parseSizeSpec(size);
@@ -206,10 +239,19 @@ export function layoutFromParsed(parsed: ParsedConfig, params: LayoutParams): Di
         esp = r.guid === GPT_ESP_GUID;
       } else {
         const r = mbrTypeByte(p.params.type ?? '0x83');
-        if ('error' in r) throw err(`${p.path}.type`, r.error, "use e.g. type: '0x83' (Linux), '0x82' (swap), '0xef' (EFI)");
-        type = r.hex;
-        typeCode = `0x${r.hex}`;
-        esp = r.hex === 'ef';
+        if ('error' in r) {
+          // upstream reads the type as hex (int(type, 16)) and only fails writing a value that
+          // is not a byte: accepted here, refused when the disk is made
+          const wide = typeof p.params.type === 'string' && /^\s*(0x)?[0-9a-f]+\s*$/i.test(p.params.type) ? parseInt(p.params.type.trim().replace(/^0x/i, ''), 16) : undefined;
+          if (wide === undefined || wide <= 0xff) throw err(`${p.path}.type`, r.error, "use e.g. type: '0x83' (Linux), '0x82' (swap), '0xef' (EFI)");
+          diskProblems.push({ path: `${p.path}.type`, problem: `MBR partition type 0x${wide.toString(16)} does not fit the one-byte type of an MBR entry`, hint: "use a one-byte type such as '0xef' (EFI system) or '0x83' (Linux)" });
+          type = '83';
+          typeCode = `0x${wide.toString(16)}`;
+        } else {
+          type = r.hex;
+          typeCode = `0x${r.hex}`;
+          esp = r.hex === 'ef';
+        }
       }
       let logical = false;
       let number: number;
@@ -231,24 +273,74 @@ export function layoutFromParsed(parsed: ParsedConfig, params: LayoutParams): Di
     if (table === 'gpt' && partitions.length > 128) throw err(`${tableNode.path}.partitions`, 'GPT holds at most 128 partitions', 'use fewer partitions');
   }
   const partitionNames = new Set(partitions.map((p) => p.name));
+  const usedTargets = new Map<string, string>();
+
+  // LVM: physical volumes on partitions, volume groups over them, logical volumes in those.
+  const lvmNodes = byPlugin('lvm');
+  if (lvmNodes.length > 1) throw err(lvmNodes[1]!.path, 'more than one lvm entry', 'put every pv, vg and lv in one lvm entry, as DIB requires');
+  let lvm: LayoutLvm | undefined;
+  const lvNames = new Set<string>();
+  const lvmNode = lvmNodes[0];
+  if (lvmNode) {
+    const list = (k: 'pvs' | 'vgs' | 'lvs') => {
+      const v = lvmNode.params[k];
+      if (!Array.isArray(v) || v.length === 0) throw err(`${lvmNode.path}.${k}`, `lvm needs a non-empty list of ${k}`, `add ${k}: [{ name: …, base: … }]`);
+      return v.map((x, i) => {
+        const path = `${lvmNode.path}.${k}[${i}]`;
+        if (typeof x !== 'object' || x === null || Array.isArray(x)) throw err(path, `must be a map, not ${describe(x)}`, 'give it name and base');
+        const e = x as Record<string, unknown>;
+        if (typeof e.name !== 'string' || e.name === '') throw err(`${path}.name`, `${k.slice(0, -1)} needs a name`, "add name: '…'");
+        claim(e.name, path);
+        return { e, path };
+      });
+    };
+    const opts = (e: Record<string, unknown>, path: string) => {
+      if (e.options === undefined) return [];
+      if (!Array.isArray(e.options) || !e.options.every((o) => typeof o === 'string')) throw err(`${path}.options`, `options must be a list of strings, not ${describe(e.options)}`, "write options: ['--force']");
+      return [...(e.options as string[])];
+    };
+    const pvs = list('pvs').map(({ e, path }) => {
+      if (typeof e.base !== 'string' || !partitionNames.has(e.base)) throw err(`${path}.base`, `base:${String(e.base)} in pvs does not match a partition`, `use one of: ${[...partitionNames].join(', ')}`);
+      const prev = usedTargets.get(e.base);
+      if (prev) throw err(`${path}.base`, `'${e.base}' already holds '${prev}'`, 'give each physical volume its own partition');
+      usedTargets.set(e.base, e.name as string);
+      return { name: e.name as string, partition: e.base, options: opts(e, path), path };
+    });
+    const pvNames = new Set(pvs.map((x) => x.name));
+    const vgs = list('vgs').map(({ e, path }) => {
+      const bases = Array.isArray(e.base) ? e.base : [e.base];
+      for (const b of bases) if (typeof b !== 'string' || !pvNames.has(b)) throw err(`${path}.base`, `base:${String(b)} in vgs does not match a valid pvs`, `use the names of pvs: ${[...pvNames].join(', ')}`);
+      return { name: e.name as string, pvs: bases as string[], options: opts(e, path), path };
+    });
+    const vgNames = new Set(vgs.map((x) => x.name));
+    const lvs = list('lvs').map(({ e, path }) => {
+      if (typeof e.base !== 'string' || !vgNames.has(e.base)) throw err(`${path}.base`, `base:${JSON.stringify(e.base)} in lvs does not match a valid vg`, `use the name of a vg: ${[...vgNames].join(', ')}`);
+      if (e.size === undefined && e.extents === undefined) throw err(path, "Missing 'size' or 'extents' in lvs config", "add size: '1800M' or extents: '28%VG'");
+      const lv: LayoutLvm['lvs'][number] = { name: e.name as string, vg: e.base, path };
+      if (e.size !== undefined) {
+        const r = parseAbsoluteSize(e.size);
+        if ('error' in r) throw err(`${path}.size`, r.error, "write the size as e.g. '1800M'");
+        lv.size = { kind: 'bytes', bytes: r.bytes };
+      }
+      if (e.extents !== undefined) lv.extents = String(e.extents);
+      if (e.type !== undefined) lv.type = String(e.type);
+      if (e['thin-pool'] !== undefined) lv.thinPool = String(e['thin-pool']);
+      lvNames.add(lv.name);
+      return lv;
+    });
+    lvm = { path: lvmNode.path, pvs, vgs, lvs };
+    diskProblems.push({
+      path: lvmNode.path,
+      problem: 'dib cannot build LVM volumes into a disk image (it makes disks from files, without device-mapper)',
+      hint: 'build a tree output (-t tar or squashfs) from this config, or put each filesystem on its own partition',
+    });
+  }
 
   // Filesystems.
   const filesystems: LayoutFilesystem[] = [];
   const fsByNode = new Map<string, LayoutFilesystem>();
-  const usedTargets = new Map<string, string>();
   const labels = new Map<string, string>();
   for (const n of byPlugin('mkfs')) {
-    const base = n.base!;
-    let partition: string | undefined;
-    if (partitionNames.has(base)) partition = base;
-    else if (base === diskName) {
-      if (table !== 'none') throw err(`${n.path}.base`, `filesystem '${n.name}' is on the whole disk '${diskName}', which is partitioned`, 'put the filesystem on a partition (base: <partition name>)');
-    } else {
-      throw err(`${n.path}.base`, `base '${base}' is not a partition or the disk`, `use one of: ${[...partitionNames, ...(table === 'none' ? [diskName] : [])].join(', ')}`);
-    }
-    const prev = usedTargets.get(base);
-    if (prev) throw err(`${n.path}.base`, `'${base}' already holds filesystem '${prev}'`, 'give each filesystem its own partition');
-    usedTargets.set(base, n.name);
     const isRoot = n.name === 'mkfs_root';
     const typeRaw = n.params.type ?? (isRoot ? params.fsType : undefined);
     if (typeRaw === undefined) throw err(`${n.path}.type`, `filesystem '${n.name}' needs a type`, 'add type: ext4 (or vfat, swap, ext3, ext2)');
@@ -257,7 +349,7 @@ export function layoutFromParsed(parsed: ParsedConfig, params: LayoutParams): Di
       throw err(
         `${n.path}.type`,
         `filesystem type '${typeRaw}' is not supported (dib builds ${SUPPORTED_FS_TYPES.join(', ')} from a directory)`,
-        typeRaw === 'xfs' ? 'use ext4 for this filesystem (FS_TYPE / fsType)' : 'use ext4, vfat or swap',
+        'use ext4, xfs, vfat or swap',
       );
     }
     const type = typeRaw as FsType;
@@ -266,7 +358,7 @@ export function layoutFromParsed(parsed: ParsedConfig, params: LayoutParams): Di
     const labelRaw = n.params.label;
     if (labelRaw !== undefined && labelRaw !== null && typeof labelRaw !== 'string') throw err(`${n.path}.label`, `label must be a string, not ${describe(labelRaw)}`, "write label: 'mylabel'");
     if (typeof labelRaw === 'string') label = labelRaw;
-    else if (isRoot) label = params.rootLabel && params.rootLabel !== '' ? params.rootLabel : 'cloudimg-rootfs';
+    else if (isRoot) label = params.rootLabel && params.rootLabel !== '' ? params.rootLabel : type === 'xfs' ? 'img-rootfs' : 'cloudimg-rootfs';
     else label = n.name;
     if (type === 'vfat') label = label.toUpperCase();
     const limit = LABEL_LIMITS[type] ?? 16;
@@ -275,22 +367,42 @@ export function layoutFromParsed(parsed: ParsedConfig, params: LayoutParams): Di
     if (label.length > limit) {
       throw err(labelPath, `label '${label}' is too long for ${type}: ${label.length} > ${limit} characters`, typeof labelRaw === 'string' || !isRoot ? `set a label of at most ${limit} characters (label: …)` : `set a root label of at most ${limit} characters (rootLabel / --root-label)`);
     }
-    if (/[\s"'\\]/.test(label)) throw err(labelPath, `label '${label}' contains a blank, quote or backslash`, 'use letters, digits, - and _ in labels');
+    // blanks are fine (upstream's gpt_efi test names a partition 'Root Part', and its mkfs label
+    // follows); fstab gets them escaped. Control characters cannot be written anywhere.
+    if (/[\x00-\x1f\x7f]/.test(label)) throw err(labelPath, `label '${label}' contains a control character`, 'use printable characters in labels');
     const prevLabel = labels.get(label);
     if (prevLabel) throw err(labelPath, `label '${label}' is already used by filesystem '${prevLabel}'`, 'give every filesystem a unique label');
     labels.set(label, n.name);
-    // uuid
+    // edges after the node's own checks, as upstream builds nodes before it connects them
+    const base = n.base!;
+    let partition: string | undefined;
+    let volume: string | undefined;
+    if (partitionNames.has(base)) partition = base;
+    else if (lvNames.has(base)) volume = base;
+    else if (base === diskName) {
+      if (table !== 'none') throw err(`${n.path}.base`, `filesystem '${n.name}' is on the whole disk '${diskName}', which is partitioned`, 'put the filesystem on a partition (base: <partition name>)');
+    } else {
+      throw err(`${n.path}.base`, `base '${base}' is not a partition, a logical volume or the disk`, `use one of: ${[...partitionNames, ...lvNames, ...(table === 'none' ? [diskName] : [])].join(', ')}`);
+    }
+    const prev = usedTargets.get(base);
+    if (prev) throw err(`${n.path}.base`, `'${base}' already holds filesystem '${prev}'`, 'give each filesystem its own partition');
+    usedTargets.set(base, n.name);
+    // uuid: any string, as upstream's config takes it; a value the filesystem's mkfs refuses
+    // is a problem only when the disk is made (vfat has no UUID: DIB ignores it there)
     let uuid: string;
-    if (n.params.uuid !== undefined) {
+    if (n.params.uuid !== undefined && n.params.uuid !== null) {
       const u = n.params.uuid;
-      if (typeof u !== 'string') throw err(`${n.path}.uuid`, `uuid must be a string, not ${describe(u)}`, "write uuid: '…'");
+      if (typeof u !== 'string' && typeof u !== 'number') throw err(`${n.path}.uuid`, `uuid must be a string, not ${describe(u)}`, "write uuid: '…'");
+      const given = String(u);
       if (type === 'vfat') {
-        const m = /^([0-9a-f]{4})-?([0-9a-f]{4})$/i.exec(u);
-        if (!m) throw err(`${n.path}.uuid`, `'${u}' is not a vfat volume id (XXXX-XXXX)`, 'write 8 hex digits such as 1A2B-3C4D, or drop uuid');
-        uuid = `${m[1]}-${m[2]}`.toUpperCase();
+        const m = /^([0-9a-f]{4})-?([0-9a-f]{4})$/i.exec(given);
+        uuid = m ? `${m[1]}-${m[2]}`.toUpperCase() : randomVolumeId();
+        if (!m) warnings.push(`${source}: ${n.path}.uuid: '${given}' is not a vfat volume id (XXXX-XXXX); a random one is used, as DIB passes no uuid to mkfs.vfat`);
+      } else if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(given)) {
+        uuid = given.toLowerCase();
       } else {
-        if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(u)) throw err(`${n.path}.uuid`, `'${u}' is not a UUID`, 'write a UUID such as 0b6c4a3e-…, or drop uuid for a random one');
-        uuid = u.toLowerCase();
+        uuid = given;
+        diskProblems.push({ path: `${n.path}.uuid`, problem: `'${given}' is not a UUID, which mkfs needs to make the ${type} filesystem '${n.name}'`, hint: 'write a UUID such as 0b6c4a3e-9d6f-4c55-8a43-2f1ad9f0d1e2, or drop uuid for a random one' });
       }
     } else uuid = type === 'vfat' ? randomVolumeId() : randomUUID();
     // opts
@@ -308,6 +420,7 @@ export function layoutFromParsed(parsed: ParsedConfig, params: LayoutParams): Di
     } else opts = [];
     const fs: LayoutFilesystem = { name: n.name, type, label, uuid, opts, path: n.path };
     if (partition !== undefined) fs.partition = partition;
+    if (volume !== undefined) fs.volume = volume;
     filesystems.push(fs);
     fsByNode.set(n.name, fs);
   }
@@ -380,8 +493,11 @@ export function layoutFromParsed(parsed: ParsedConfig, params: LayoutParams): Di
     rootUuid: root.uuid,
     bootLabel: boot?.label ?? '',
     mountPoints,
+    diskProblems,
+    warnings,
   };
   if (imageSize !== undefined) layout.imageSize = imageSize;
+  if (lvm) layout.lvm = lvm;
   return layout;
 }
 
@@ -392,6 +508,11 @@ function splitOpts(s: string): string[] {
 function randomVolumeId(): string {
   const h = randomBytes(4).toString('hex').toUpperCase();
   return `${h.slice(0, 4)}-${h.slice(4)}`;
+}
+
+/** fstab(5)'s octal escapes for blanks and backslashes in a field. */
+export function fstabEscape(field: string): string {
+  return field.replace(/[\\ \t\n]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
 }
 
 /** DIB's exported layout variables (DIB_ROOT_LABEL, DIB_ROOT_FSTYPE, DIB_BOOT_LABEL, DIB_MOUNTPOINTS). */
@@ -412,7 +533,7 @@ export function layoutEnv(layout: DiskLayout): Record<string, string> {
 export function fstab(layout: DiskLayout): string {
   const lines: string[] = [];
   const mounted = layout.filesystems.filter((f) => f.fstab && f.mountPoint !== undefined).sort((a, b) => (a.mountPoint! < b.mountPoint! ? -1 : a.mountPoint! > b.mountPoint! ? 1 : 0));
-  for (const f of mounted) lines.push(`LABEL=${f.label} ${f.mountPoint} ${f.type} ${f.fstab!.options} ${f.fstab!.dumpFreq} ${f.fstab!.passno}`);
-  for (const f of layout.filesystems) if (f.type === 'swap' && f.fstab) lines.push(`LABEL=${f.label} none swap sw 0 0`);
+  for (const f of mounted) lines.push(`LABEL=${fstabEscape(f.label)} ${f.mountPoint} ${f.type} ${f.fstab!.options} ${f.fstab!.dumpFreq} ${f.fstab!.passno}`);
+  for (const f of layout.filesystems) if (f.type === 'swap' && f.fstab) lines.push(`LABEL=${fstabEscape(f.label)} none swap sw 0 0`);
   return lines.length ? `${lines.join('\n')}\n` : '';
 }

@@ -1,13 +1,15 @@
 /**
  * Make one filesystem image file from a directory, without mounting anything:
- * ext2/3/4 with `mke2fs -d`, vfat with `mkfs.vfat -C` and mtools, swap with `mkswap`.
+ * ext2/3/4 with `mke2fs -d`, xfs with `mkfs.xfs -p` (xfs.ts), vfat with `mkfs.vfat -C` and
+ * mtools, swap with `mkswap`.
  */
-import { open, readdir } from 'node:fs/promises';
+import { open, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CommandRunner } from '../vocabulary.js';
+import type { CommandRunner, Logger } from '../vocabulary.js';
 import { DibError } from '../errors.js';
 import type { LayoutFilesystem } from './layout.js';
 import { KiB } from './size.js';
+import { fixXfsModes, logProtofileNotes, mkfsXfsArgs, xfsProblem, xfsProtofile, xfsSupport } from './xfs.js';
 
 export interface MakeFilesystemOptions {
   fs: LayoutFilesystem;
@@ -18,6 +20,7 @@ export interface MakeFilesystemOptions {
   /** the image file to write (must not exist) */
   file: string;
   run: CommandRunner;
+  log?: Logger;
 }
 
 async function sparseFile(file: string, size: number): Promise<void> {
@@ -58,11 +61,32 @@ export async function makeFilesystem(o: MakeFilesystemOptions): Promise<void> {
       });
       return;
     }
+    case 'xfs': {
+      const support = await xfsSupport();
+      const problem = xfsProblem(support);
+      if (problem) throw new DibError(problem.code, problem.message, { hint: problem.hint });
+      await sparseFile(file, size);
+      if (!sourceDir || support.directory) {
+        await run.run('mkfs.xfs', mkfsXfsArgs(fs, file, sourceDir));
+        return;
+      }
+      const proto = await xfsProtofile(sourceDir);
+      const protoFile = `${file}.proto`;
+      await writeFile(protoFile, proto.text);
+      try {
+        await run.run('mkfs.xfs', mkfsXfsArgs(fs, file, protoFile));
+      } finally {
+        await rm(protoFile, { force: true });
+      }
+      await fixXfsModes(run, file, proto.modes);
+      if (o.log) logProtofileNotes(o.log, fs.label, proto);
+      return;
+    }
     case 'swap':
       await sparseFile(file, size);
       await run.run('mkswap', ['-L', fs.label, '-U', fs.uuid, ...fs.opts, file]);
       return;
     default:
-      throw new DibError('E_DISK', `cannot make a ${(fs as LayoutFilesystem).type} filesystem from a directory`, { hint: 'use ext4, vfat or swap' });
+      throw new DibError('E_DISK', `cannot make a ${(fs as LayoutFilesystem).type} filesystem from a directory`, { hint: 'use ext4, xfs, vfat or swap' });
   }
 }

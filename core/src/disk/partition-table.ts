@@ -1,11 +1,15 @@
 /**
- * Partition tables written with sfdisk on the image file (no loop device): the script is
- * built from the geometry, then read back with `sfdisk --json` to check every partition.
+ * Partition tables on the image file (no loop device). GPT with sfdisk, from a script built from
+ * the geometry and read back with `sfdisk --json`; MBR by dib itself (mbr.ts, as DIB writes its
+ * own: sfdisk stops at 60 partitions), read back with partx. Every partition is checked.
  */
+import { randomBytes } from 'node:crypto';
+import { open } from 'node:fs/promises';
 import type { CommandRunner } from '../vocabulary.js';
 import { DibError } from '../errors.js';
 import type { DiskGeometry } from './geometry.js';
 import type { DiskLayout } from './layout.js';
+import { mbrSectors } from './mbr.js';
 
 const SECTOR = 512;
 
@@ -33,8 +37,46 @@ interface SfdiskJson {
   partitiontable?: { label?: string; partitions?: Array<{ node: string; start: number; size: number; type: string; name?: string; bootable?: boolean }> };
 }
 
-/** Write the table to `imageFile` (already at its full size) and check what sfdisk reports. */
+/** Write the MBR and its EBRs into `imageFile` (already at its full size). */
+export async function writeMbr(layout: DiskLayout, geometry: DiskGeometry, imageFile: string, diskId = randomBytes(4).readUInt32LE(0)): Promise<void> {
+  const fh = await open(imageFile, 'r+');
+  try {
+    for (const w of mbrSectors(layout, geometry, diskId)) await fh.write(w.data, 0, w.data.length, w.offset);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The partitions partx reads from an image: number, first and last sector, type (`0x83`). */
+export async function partxRead(run: CommandRunner, imageFile: string): Promise<{ number: number; start: number; end: number; type: string }[]> {
+  const r = await run.run('partx', ['--raw', '--noheadings', '--output', 'NR,START,END,TYPE', imageFile], { quiet: true, reject: false });
+  if (r.exitCode !== 0) return [];
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [nr, start, end, type] = l.trim().split(/\s+/);
+      return { number: Number(nr), start: Number(start), end: Number(end), type: type ?? '' };
+    });
+}
+
+/** Write the table to `imageFile` (already at its full size) and check what is read back. */
 export async function writePartitionTable(run: CommandRunner, layout: DiskLayout, geometry: DiskGeometry, imageFile: string): Promise<void> {
+  if (layout.table === 'mbr') {
+    await writeMbr(layout, geometry, imageFile);
+    const got = await partxRead(run, imageFile);
+    const expect = [...geometry.partitions.map((g) => ({ number: g.number, start: g.start / SECTOR, end: (g.start + g.size) / SECTOR - 1, name: g.name }))];
+    if (geometry.extended) expect.push({ number: geometry.extended.number, start: geometry.extended.start / SECTOR, end: (geometry.extended.start + geometry.extended.size) / SECTOR - 1, name: 'extended' });
+    for (const e of expect) {
+      const hit = got.find((x) => x.number === e.number);
+      if (!hit || hit.start !== e.start || hit.end !== e.end) {
+        throw new DibError('E_DISK', `the MBR read back places partition ${e.number} ('${e.name}') ${hit ? `at sectors ${hit.start}–${hit.end}` : 'nowhere'}, expected ${e.start}–${e.end}`, {
+          hint: 'this is a dib bug; please report it with the block-device config (partx must be util-linux ≥ 2.23)',
+        });
+      }
+    }
+    return;
+  }
   const script = sfdiskScript(layout, geometry);
   await run.run('sfdisk', ['--no-reread', '--no-tell-kernel', '--wipe', 'always', '-q', imageFile], { input: script, quiet: true });
   const r = await run.run('sfdisk', ['--json', imageFile], { quiet: true });

@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { DibBuild } from '../pipeline/build.js';
 import { DibError, isDibError } from '../errors.js';
 import { computeGeometry } from '../disk/geometry.js';
+import { assertDiskBuildable } from '../disk/buildable.js';
 import type { DiskLayout } from '../disk/layout.js';
 import { TiB } from '../disk/size.js';
 import { formatBytes } from '../util/bytes.js';
@@ -142,6 +143,8 @@ async function fileSizeProblem(dir: string, bytes: number): Promise<string | und
 export async function checkDisk(build: Pick<DibBuild, 'config'>, layout: DiskLayout | undefined): Promise<void> {
   const c = build.config;
   if (!layout || !c.types.some((t) => DISK_TYPES.has(t))) return;
+  // a disk dib cannot make from files at all (LVM, xfs without mkfs.xfs -p, …) comes first
+  await assertDiskBuildable(layout);
   const size = layout.imageSize ?? c.imageSize;
   const given = layout.imageSize !== undefined ? `the image size ${formatBytes(size ?? 0)} (the block-device config's)` : `the image size ${formatBytes(size ?? 0)} (--image-size)`;
   if (size !== undefined) {

@@ -48,7 +48,12 @@ export function coreHostTools(types: readonly OutputType[], layout?: Pick<DiskLa
       tools.push({ command: 'mcopy', package: 'mtools', why: 'fills the vfat filesystem without mounting it' });
     }
     if (fsTypes.has('swap')) tools.push({ command: 'mkswap', package: 'util-linux', why: 'makes the swap partition' });
-    if (layout && layout.table !== 'none') tools.push({ command: 'sfdisk', package: 'fdisk', why: `writes the ${layout.table.toUpperCase()} partition table on the image file` });
+    if (fsTypes.has('xfs')) {
+      tools.push({ command: 'mkfs.xfs', package: 'xfsprogs', why: 'makes xfs filesystems from the image tree (-p)' });
+      tools.push({ command: 'xfs_db', package: 'xfsprogs', why: 'sets the modes a protofile cannot express (sticky bits)' });
+    }
+    if (layout?.table === 'gpt') tools.push({ command: 'sfdisk', package: 'fdisk', why: 'writes the GPT partition table on the image file' });
+    if (layout?.table === 'mbr') tools.push({ command: 'partx', package: 'util-linux', why: 'reads back the MBR partition table dib writes' });
   }
   return tools;
 }

@@ -50,11 +50,26 @@ export async function expandElements(requested: readonly string[], opts: ExpandO
   const order: string[] = [];
 
   // requested names resolve first; a name that resolves to a differently named element
-  // (a path or package name) is recorded under the element's own name.
+  // (a path or package name) is recorded under the element's own name. A requested name that
+  // resolves to nothing may be a virtual name another requested element provides
+  // (`operating-system`): it waits in the queue, as in DIB, and is an error only if nothing
+  // provides it by the time it is processed.
   const requiredBy = new Map<string, RequiredBy>();
   const edges: Array<[string, ResolvedElement]> = [];
+  const unresolved = new Map<string, unknown>();
   for (const n of requested) {
-    const r = await opts.resolve(n, opts.requestedBy?.(n));
+    let r: ResolvedElement;
+    try {
+      r = await opts.resolve(n, opts.requestedBy?.(n));
+    } catch (e) {
+      if (!(e instanceof DibError && e.code === 'E_ELEMENT_NOT_FOUND')) throw e;
+      if (!final.has(n)) {
+        final.add(n);
+        queue.push(n);
+        unresolved.set(n, e);
+      }
+      continue;
+    }
     if (!final.has(r.name)) {
       final.add(r.name);
       queue.push(r.name);
@@ -66,6 +81,7 @@ export async function expandElements(requested: readonly string[], opts: ExpandO
   while (queue.length) {
     const name = queue.shift()!;
     if (provided.has(name)) continue;
+    if (unresolved.has(name)) throw unresolved.get(name);
     const r = byName.get(name) ?? (await opts.resolve(name, requiredBy.get(name)));
     byName.set(name, r);
     order.push(name);

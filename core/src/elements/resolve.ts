@@ -24,8 +24,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DibError } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { dibInstall } from '../util/dib-install.js';
-import { ELEMENT_CONTRACT, defineElement, isElement, type Element, type ResolvedElement } from '../contract/element.js';
-import { BUILT_IN_HELPERS } from '../dib-elements/element.js';
+import { ELEMENT_CONTRACT, isElement, type Element, type ResolvedElement } from '../contract/element.js';
 import { isDirectoryElement, loadDirectoryElement } from './legacy.js';
 
 const CORE_DIR = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -219,12 +218,6 @@ export class ElementResolver {
         this.lookups.set(key, dir);
       }
       if (dir) return this.fromPackage(dir, name);
-    }
-    if (BUILT_IN_HELPERS.has(name)) {
-      // DIB's install-static and source-repositories: their work is done by dib itself for
-      // every directory element, so naming them (as DIB builds often do) is harmless
-      const element = defineElement({ name, description: `built into dib: ${name === 'install-static' ? 'static/ trees' : 'source-repository-* files'} of directory elements are handled by the core` });
-      return { name, element, packageName: '@dib/core', dir: CORE_DIR, kind: 'package' };
     }
     return undefined;
   }

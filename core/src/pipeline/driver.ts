@@ -20,6 +20,7 @@ import { OUTPUT_SET_KEY, OutputSet } from '../output/set.js';
 import { breakpointRunner, type Breakpoints } from './breakpoints.js';
 import { enterLegacyPhase, prepareLegacy } from '../dib-elements/driver.js';
 import { Checkpoints, type CheckpointRecord } from './checkpoints.js';
+import { assertDiskBuildable, needsDiskImage } from '../disk/buildable.js';
 
 export interface PhaseTiming {
   phase: string;
@@ -71,21 +72,27 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
   let cachedSbom: string[] | undefined;
   try {
     // the disk is planned once, here: a bad block-device config fails before any work, and
-    // every phase sees DIB's layout variables (DIB_ROOT_LABEL, …) as DIB exports them before root.d
+    // every phase sees DIB's layout variables (DIB_ROOT_LABEL, …) as DIB exports them before
+    // root.d; a disk dib cannot make from files (LVM, xfs without mkfs.xfs -p) is refused here
+    // too, when a disk image is asked for
     const layout = await build.diskPlan();
+    for (const w of layout.warnings) log.warn(w);
+    if (needsDiskImage(build.config.types)) await assertDiskBuildable(layout);
     await build.makeWorkDir();
     build.sealEnv(layoutEnv(layout));
     const root = build.paths.targetRoot;
     mounts = new ChrootMounts(root, log);
     const m = mounts;
     build.cleanup.push('unmount the chroot', () => m.unmount());
-    // the runners of a phase: host commands see the caller's environment and the phase's,
-    // chroot commands the phase's; each tap gets them bound to its logger
+    // the runners of a phase: host commands see the caller's environment and the phase's;
+    // chroot commands too, as DIB's `sudo -E chroot` (the chroot runner drops TMPDIR and
+    // VIRTUAL_ENV and sets HOME and PATH, as run_in_target does); each tap gets them bound to
+    // its logger
     const phaseRunners = (env: Readonly<Env>) => ({
       host: createHostRunner({ log, signal, env: { ...hostEnv(), ...env } }),
-      target: createChrootRunner({ root, log, signal, env, prepare: () => m.mount() }),
+      target: createChrootRunner({ root, log, signal, env: { ...hostEnv(), ...env }, prepare: () => m.mount() }),
     });
-    const host = phaseRunners({ ...build.env, TARGET_ROOT: root }).host;
+    const { host, target } = phaseRunners({ ...build.env, TARGET_ROOT: root });
     const phaseEnv = { ...build.env, TARGET_ROOT: root };
     // phase checkpoints: keyed now; the outputs of an earlier build when nothing changed
     const cp = await Checkpoints.open(build, {
@@ -109,7 +116,7 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
     } else {
       // directory elements: DIB's hooks tree (TMP_HOOKS_PATH), before any tap runs
       await prepareLegacy(build);
-      const brk = breakpointRunner(opts.breakpoints, { root, env: build.env, log, mount: () => m.mount() });
+      const brk = breakpointRunner(opts.breakpoints, { root, env: phaseEnv, log, mount: () => m.mount(), host, target });
 
       const runPhase = async (phase: PhaseName) => {
         if (signal.aborted) throw new DibError('E_INTERRUPTED', `interrupted before the ${phase} phase`);

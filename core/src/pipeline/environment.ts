@@ -10,8 +10,13 @@ import { elementListValues, fitsInEnvironment, imageElementYaml } from '../dib-e
 import { redactAssignments, redactEnv, secretMasker, secretPatterns } from '../util/secrets.js';
 import type { ResolvedElement } from '../contract/element.js';
 import type { Env } from '../vocabulary.js';
+import { isPreview, setPreviewOriginals } from '../dib-elements/env.js';
 
-/** `DIB_ENV` as DIB records it: a `declare -x` line per DIB_* variable, sorted; secrets redacted. */
+/**
+ * `DIB_ENV` as DIB records it: a `declare -x` line per DIB_* variable, sorted; secrets
+ * redacted. DIB takes it from the caller's environment before anything else runs, so the build
+ * records what the user set (the environment, the config's `env`, `-e`), never element defaults.
+ */
 export function dibEnvDump(rawEnv: Readonly<Env>): string {
   const env = redactEnv(rawEnv);
   return Object.keys(env)
@@ -51,6 +56,9 @@ export function buildEnvironment({ config, elements, envOrder, argv }: EnvInputs
   if (config.rootLabel) env.ROOT_LABEL = config.rootLabel;
   // Functions first (an element before its dependencies): they see the user's values and may
   // set or override; then object defaults fill whatever is still unset.
+  // what the previews of DIB elements' environment.d replaced: their scripts source the
+  // fragments themselves, starting from the values before the preview
+  const originals: Record<string, string | undefined> = {};
   for (const r of envOrder) {
     const e = r.element.environment;
     if (typeof e !== 'function') continue;
@@ -61,6 +69,7 @@ export function buildEnvironment({ config, elements, envOrder, argv }: EnvInputs
       if (err instanceof DibError) throw err;
       throw new DibError('E_ELEMENT_INVALID', `element ${r.name}: its environment failed: ${(err as Error).message}`, { hint: `fix the environment of ${r.name} (${path.join(r.dir)})` });
     }
+    if (isPreview(e)) for (const k of Object.keys(out)) if (!(k in originals)) originals[k] = env[k];
     for (const [k, v] of Object.entries(out)) env[k] = String(v);
   }
   for (const r of envOrder) {
@@ -68,7 +77,8 @@ export function buildEnvironment({ config, elements, envOrder, argv }: EnvInputs
     if (!e || typeof e === 'function') continue;
     for (const [k, v] of Object.entries(e)) if (env[k] === undefined) env[k] = String(v);
   }
-  env.DIB_ENV = dibEnvDump(env);
+  env.DIB_ENV = dibEnvDump(config.env);
+  setPreviewOriginals(env, originals);
   // DIB_ARGS is recorded (dib_arguments): `-e NAME=secret` must not be
   env.DIB_ARGS = secretMasker(env, process.env)(redactAssignments(env.DIB_ARGS ?? '', secretPatterns(env)));
   return env;

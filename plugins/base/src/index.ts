@@ -103,7 +103,7 @@ export async function cloudInit(ctx: PhaseContext): Promise<void> {
 export default defineElement({
   name: 'base',
   description: 'Baseline of every image: init system, install types, manifests, package installs.',
-  deps: ['dib-init-system', 'install-types', 'manifests', 'package-installs', 'pkg-map'],
+  deps: ['dib-init-system', 'install-types', 'pkg-map'],
   provides: [],
   environment: { DIB_AVOID_PACKAGES_UPDATE: '0', DIB_SKIP_BASE_PACKAGE_INSTALL: '0' },
   pkgMap: BASE_PKG_MAP,

@@ -35,7 +35,7 @@ function environment(env: Readonly<Env>): Env {
 export default defineElement({
   name: 'bootloader',
   description: "Installs GRUB for BIOS and UEFI from the target's own packages (grub.cfg by dib, no grub-install).",
-  deps: ['package-installs'],
+  deps: [],
   provides: [],
   environment,
   pkgMap: {

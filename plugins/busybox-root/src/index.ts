@@ -3,7 +3,7 @@
  * package manager. Every phase runs on it in seconds, so it is the root of dib's integration
  * tests and demos. It provides `operating-system`.
  */
-import { defineOsElement, DibError } from '@dib/core';
+import { defineOsElement, DibError, getPackageHooks } from '@dib/core';
 import { elfArch, findStaticBusyboxSync, makeBusyboxRoot, findStaticBusybox } from './root.js';
 
 export default defineOsElement({
@@ -11,6 +11,8 @@ export default defineOsElement({
   description: 'A tiny network-free root made from the host busybox-static (tests and demos).',
   // no family and no package manager: nothing is installed, nothing to check on a mirror
   os: { distro: 'busybox', family: 'busybox', packageManager: 'none', release: (env) => env.DIB_RELEASE },
+  // every DIB operating-system element brings manifests (through dpkg and its kin); so does this one
+  deps: ['manifests'],
   environment: (env) => ({
     DISTRO_NAME: 'busybox',
     DIB_RELEASE: env.DIB_RELEASE ?? 'static',
@@ -32,6 +34,14 @@ export default defineOsElement({
     return { files: bb ? [bb] : [] };
   },
   apply(build) {
+    // No package manager: requests (rsync for install-static, git for source-repositories…)
+    // are answered with a warning naming what the image goes without, not an error, so the
+    // DIB helper elements still run on this test root.
+    getPackageHooks(build).installPackages.tapPromise('busybox-root', async (ctx, req) => {
+      const what = req.action === 'upgrade' ? 'upgrade' : `${req.action} ${req.packages.join(' ')}`;
+      ctx.log.warn(`busybox-root has no package manager: not done: ${what}`);
+      return true;
+    });
     build.hooks.root.tapPromise({ name: 'busybox-root', stage: 10 }, async (ctx) => {
       const busybox = await findStaticBusybox(ctx.env.DIB_BUSYBOX ?? undefined);
       if (!busybox) {

@@ -4,7 +4,7 @@ import { preseedPackageList } from '@dib/element-package-installs';
 import { bootstrapRoot } from './bootstrap.js';
 import { emptyTargetDir, onPathSync, readTargetFile, resolveInRoot, targetExists, writeTargetFile } from './fsutil.js';
 import { enableLocales, hostsFile, interfacesWithSource, interfaceStanza, localeGenLine, networkdFile, waitOnlineDropIn } from './networking.js';
-import { bootstrapPackages, bootstrapSources, DEBOOTSTRAP_RESULT, preinstallEnabled } from './hooks.js';
+import { bootstrapPackages, bootstrapSources, DEBOOTSTRAP_RESULT, preseedEnabled } from './hooks.js';
 import { splitList } from './words.js';
 import { resolveBootstrapSettings } from './settings.js';
 
@@ -18,7 +18,7 @@ export { resolveBootstrapSettings, chooseTool, normaliseArch, DEFAULT_KEYRINGS, 
 export type { BootstrapSettings, BootstrapTool, SettingsInputs } from './settings.js';
 export { parseSourcesConf, sourcesListFiles, debLines } from './sources.js';
 export type { AptSourceEntry } from './sources.js';
-export { getDebootstrapHooks, preinstallEnabled, bootstrapPackages, bootstrapSources, DEBOOTSTRAP_RESULT, debootstrapResult } from './hooks.js';
+export { getDebootstrapHooks, preinstallEnabled, preseedEnabled, bootstrapPackages, bootstrapSources, DEBOOTSTRAP_RESULT, debootstrapResult } from './hooks.js';
 export type { DebootstrapHooks, DebootstrapResult } from './hooks.js';
 export { splitWords, splitList } from './words.js';
 export { writeTargetFile, readTargetFile, resolveInRoot, digestKeyring } from './fsutil.js';
@@ -34,11 +34,14 @@ export const DEBOOTSTRAP_ENV: Readonly<Env> = {
 
 /**
  * The root tap: bootstrap (or take from the cache) a root holding the OS element's base
- * packages and, unless DIB_DEBOOTSTRAP_PREINSTALL=0, the packages later phases will install
- * anyway (package-installs' preseed list), so a cached root makes those installs no-ops.
+ * packages (DIB's root.d installs them too). Packages of later phases are installed by their
+ * phases, after the elements that configure them (pre-install.d debconf answers, apt
+ * sources), as DIB does; DIB_DEBOOTSTRAP_PRESEED=1 folds them into the bootstrap instead
+ * (package-installs' preseed list), which is faster and may give a different image.
  */
 async function bootstrap(ctx: PhaseContext): Promise<void> {
-  const preseed = preinstallEnabled(ctx.env) ? await preseedPackageList(ctx.build, ctx.env) : [];
+  const preseed = preseedEnabled(ctx.env) ? await preseedPackageList(ctx.build, ctx.env) : [];
+  if (preseed.length) ctx.log.warn('DIB_DEBOOTSTRAP_PRESEED=1: packages of later phases go into the bootstrapped root, before the elements that configure them run (the image may differ from DIB\'s)');
   const result = await bootstrapRoot({
     targetRoot: ctx.targetRoot,
     env: ctx.env,
@@ -139,7 +142,7 @@ async function cleanupDebootstrap(ctx: PhaseContext): Promise<void> {
 export default defineElement({
   name: 'debootstrap',
   description: 'Bootstraps a Debian-family root with mmdebstrap or debootstrap.',
-  deps: ['dpkg', 'pkg-map', 'sysprep'],
+  deps: ['dpkg', 'modprobe', 'pkg-map', 'sysprep'],
   provides: [],
   environment: DEBOOTSTRAP_ENV,
   packages: {

@@ -1,11 +1,9 @@
-/** ubuntu-common + ubuntu-minimal environment, sources and kernel rules, as pure functions (docs/dib-behaviour.md#debootstrap-debian-minimal-ubuntu-minimal). */
+/** ubuntu-minimal's environment, sources and kernel rules, as pure functions (docs/dib-behaviour.md#debootstrap-debian-minimal-ubuntu-minimal); ubuntu-common has the distro's. */
 import type { Env, PackageInstalls } from '@dib/core';
 import { normaliseArch } from '@dib/element-debootstrap';
+import { DEFAULT_UBUNTU_RELEASE, ubuntuCommonEnvironment, ubuntuMirror } from '@dib/element-ubuntu-common';
 
-export const UBUNTU_ARCHIVE = 'http://archive.ubuntu.com/ubuntu';
-export const UBUNTU_PORTS = 'http://ports.ubuntu.com/ubuntu-ports';
-/** Architectures Ubuntu serves from ports.ubuntu.com. */
-export const PORTS_ARCHES: ReadonlySet<string> = new Set(['arm64', 'armhf', 'powerpc', 'ppc64el', 's390x', 'riscv64']);
+export { UBUNTU_ARCHIVE, UBUNTU_PORTS, PORTS_ARCHES, ubuntuMirror, ubuntuCommonEnvironment } from '@dib/element-ubuntu-common';
 
 /** LTS releases and their version, for `linux-image-hwe` → `linux-generic-hwe-<version>`. */
 export const UBUNTU_LTS: Readonly<Record<string, string>> = {
@@ -16,24 +14,18 @@ export const UBUNTU_LTS: Readonly<Record<string, string>> = {
   noble: '24.04',
 };
 
-export function ubuntuMirror(env: Readonly<Env>): string {
-  if (env.DIB_DISTRIBUTION_MIRROR) return env.DIB_DISTRIBUTION_MIRROR;
-  return PORTS_ARCHES.has(normaliseArch(env.ARCH || 'amd64')) ? UBUNTU_PORTS : UBUNTU_ARCHIVE;
-}
-
-/** environment.d of ubuntu-common and ubuntu-minimal. */
-export function ubuntuEnvironment(env: Readonly<Env>): Env {
-  const release = env.DIB_RELEASE || 'noble';
+/** environment.d of ubuntu-minimal: the kernel flavour and the mirror dists. */
+export function ubuntuMinimalEnvironment(env: Readonly<Env>): Env {
   return {
-    DISTRO_NAME: 'ubuntu',
-    DIB_RELEASE: release,
-    DIB_DEBIAN_COMPONENTS: env.DIB_DEBIAN_COMPONENTS || 'main,universe',
-    DIB_DISTRIBUTION_MIRROR: ubuntuMirror(env),
-    DIB_INIT_SYSTEM: env.DIB_INIT_SYSTEM || (release === 'trusty' ? 'upstart' : 'systemd'),
-    EFI_BOOT_DIR: 'EFI/ubuntu',
     DIB_UBUNTU_KERNEL: env.DIB_UBUNTU_KERNEL || 'linux-image-generic',
     DIB_UBUNTU_MIRROR_DISTS: env.DIB_UBUNTU_MIRROR_DISTS ?? 'updates,security,backports',
   };
+}
+
+/** The environment ubuntu-minimal builds with: its own and ubuntu-common's (its dependency). */
+export function ubuntuEnvironment(env: Readonly<Env>): Env {
+  const own = ubuntuMinimalEnvironment(env);
+  return { ...ubuntuCommonEnvironment({ ...env, ...own }), ...own };
 }
 
 function words(list: string | undefined): string[] {
@@ -43,7 +35,7 @@ function words(list: string | undefined): string[] {
 /** The lines of etc/apt/sources.list, as 75-ubuntu-minimal-baseinstall writes them. */
 export function ubuntuSourcesLines(env: Readonly<Env>): string[] {
   const mirror = ubuntuMirror(env);
-  const release = env.DIB_RELEASE || 'noble';
+  const release = env.DIB_RELEASE || DEFAULT_UBUNTU_RELEASE;
   const comps = words(env.DIB_DEBIAN_COMPONENTS || 'main,universe').join(' ');
   const dists = words(env.DIB_UBUNTU_MIRROR_DISTS ?? 'updates,security,backports');
   return [`deb ${mirror} ${release} ${comps}`, ...dists.map((d) => `deb ${mirror} ${release}-${d} ${comps}`)];
@@ -56,7 +48,7 @@ export function ubuntuSourcesList(env: Readonly<Env>): string {
 /** The kernel package(s) DIB's `when:` rules select (package-installs.yaml of ubuntu-minimal). */
 export function ubuntuKernelPackages(env: Readonly<Env>): string[] {
   const kernel = env.DIB_UBUNTU_KERNEL || 'linux-image-generic';
-  const release = env.DIB_RELEASE || 'noble';
+  const release = env.DIB_RELEASE || DEFAULT_UBUNTU_RELEASE;
   const arm64 = normaliseArch(env.ARCH || 'amd64') === 'arm64';
   switch (kernel) {
     case 'linux-image-generic':
@@ -76,7 +68,7 @@ export function ubuntuKernelPackages(env: Readonly<Env>): string[] {
 
 /** 75-ubuntu-minimal-baseinstall's packages, folded into the bootstrap's --include (the kernel comes through package-installs' preseed). */
 export function ubuntuBasePackages(env: Readonly<Env>): string[] {
-  const release = env.DIB_RELEASE || 'noble';
+  const release = env.DIB_RELEASE || DEFAULT_UBUNTU_RELEASE;
   return [...(release === 'trusty' || release === 'xenial' ? [] : ['systemd-sysv']), 'busybox', 'sudo', 'python3'];
 }
 

@@ -1,7 +1,7 @@
 import { defineOsElement, type PhaseContext } from '@dib/core';
 import { aptProgress } from '@dib/element-dpkg';
-import { aptInTarget, getDebootstrapHooks, installAptKeyring, preinstallEnabled, upgradeAndInstallBase, writeTargetFile } from '@dib/element-debootstrap';
-import { UBUNTU_PACKAGES, ubuntuBasePackages, ubuntuEnvironment, ubuntuMirror, ubuntuSourcesLines, ubuntuSourcesList } from './env.js';
+import { getDebootstrapHooks, installAptKeyring, preinstallEnabled, upgradeAndInstallBase, writeTargetFile } from '@dib/element-debootstrap';
+import { UBUNTU_PACKAGES, ubuntuBasePackages, ubuntuMinimalEnvironment, ubuntuMirror, ubuntuSourcesLines, ubuntuSourcesList } from './env.js';
 
 export * from './env.js';
 
@@ -13,16 +13,11 @@ async function baseinstall(ctx: PhaseContext): Promise<void> {
   await upgradeAndInstallBase(ctx, ubuntuBasePackages(env), preinstallEnabled(env));
 }
 
-/** ubuntu-common: IPv6 temporary (RFC 3041/4941) addresses off. */
-async function disableIpv6Privacy(ctx: PhaseContext): Promise<void> {
-  await writeTargetFile(ctx.targetRoot, 'etc/sysctl.d/10-ipv6-privacy.conf', 'net.ipv6.conf.all.use_tempaddr = 0\nnet.ipv6.conf.default.use_tempaddr = 0\n');
-}
-
 /** A minimal Ubuntu root. */
 export default defineOsElement({
   name: 'ubuntu-minimal',
   description: 'A minimal Ubuntu root.',
-  deps: ['debootstrap', 'package-installs'],
+  deps: ['debootstrap', 'package-installs', 'ubuntu-common'],
   os: {
     distro: 'ubuntu',
     family: 'debian',
@@ -31,16 +26,12 @@ export default defineOsElement({
     releaseHint: 'check DIB_RELEASE (a codename such as noble) and DIB_DISTRIBUTION_MIRROR',
     progress: aptProgress,
   },
-  environment: ubuntuEnvironment,
+  environment: ubuntuMinimalEnvironment,
   packages: UBUNTU_PACKAGES,
   apply(build) {
     const bootstrap = getDebootstrapHooks(build);
     bootstrap.include.tap('ubuntu-minimal', (pkgs, env) => [...pkgs, ...ubuntuBasePackages(env)]);
     bootstrap.sources.tap('ubuntu-minimal', (_lines, env) => ubuntuSourcesLines(env));
     build.hooks.root.tapPromise({ name: 'ubuntu-minimal-baseinstall', stage: 75 }, baseinstall);
-    build.hooks.install.tapPromise({ name: 'disable-ipv6-privacy', stage: 80 }, disableIpv6Privacy);
-    build.hooks.postInstall.tapPromise({ name: 'autoremove', stage: 99 }, async (ctx) => {
-      await aptInTarget(ctx, '-y', 'autoremove');
-    });
   },
 });

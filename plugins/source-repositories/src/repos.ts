@@ -1,20 +1,21 @@
 /**
- * DIB's source-repositories (docs/dib-behaviour.md#source-repositories): `source-repository-<n>` files of the hooks tree,
- * lines `<name> <type> <dest> <location> [<ref>]` (variables expanded, `#` comments), types
- * git, tar, file and package; overrides `DIB_REPOTYPE_<name>`, `DIB_REPOLOCATION_<name>`,
- * `DIB_REPOREF_<name>`; skipped unless the repository's install type is `source`. Downloads
- * and git mirrors are kept in the build cache (`<cache>/source-repositories/`); with
- * `--offline` (or DIB_OFFLINE) they are served from the cache only, a miss is
- * E_OFFLINE_CACHE_MISS. Runs on the host at extra-data 98, writing into the image tree.
+ * DIB's source-repositories (docs/dib-behaviour.md#source-repositories): `source-repository-<n>`
+ * files of the hooks tree, lines `<name> <type> <dest> <location> [<ref>]` (variables expanded,
+ * `#` comments), types git, tar, file and package; overrides `DIB_REPOTYPE_<name>`,
+ * `DIB_REPOLOCATION_<name>`, `DIB_REPOREF_<name>`, and `DIB_GITREPOBASE` for git locations that
+ * were not overridden; skipped unless the repository's install type is `source`. Downloads and
+ * git mirrors are kept in the build cache (`<cache>/source-repositories/`); with `--offline` (or
+ * DIB_OFFLINE) they are served from the cache only, a miss is E_OFFLINE_CACHE_MISS. Every
+ * repository put in the image is listed in its `/etc/dib-source-repositories`; every git
+ * checkout, with its commit, in the `dib-manifest-git-<image>` manifest.
  */
 import { execa } from 'execa';
 import fs from 'fs-extra';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DibError } from '../errors.js';
-import type { Cache, Logger } from '../vocabulary.js';
-import type { Env } from '../vocabulary.js';
+import { DibError } from '@dib/core';
+import type { Cache, Env, Logger } from '@dib/core';
 
 export const REPO_TYPES = ['git', 'tar', 'file', 'package'] as const;
 export type RepoType = (typeof REPO_TYPES)[number];
@@ -70,6 +71,9 @@ export async function readSourceRepositories(hooksDir: string, env: Readonly<Env
       const [name, fileType, dest, fileLocation, fileRef] = words as [string, string, string, string, string | undefined];
       const k = envKey(name);
       const type = env[`DIB_REPOTYPE_${k}`] || fileType;
+      const locationOverride = env[`DIB_REPOLOCATION_${k}`];
+      let location = locationOverride || fileLocation;
+      if (type === 'git' && !locationOverride && env.DIB_GITREPOBASE) location = rebaseGitLocation(location, env.DIB_GITREPOBASE);
       if (!(REPO_TYPES as readonly string[]).includes(type)) {
         throw new DibError('E_ELEMENT_INVALID', `${where}: unsupported repository type '${type}' for ${name}`, { hint: `use one of ${REPO_TYPES.join(', ')}` });
       }
@@ -77,13 +81,24 @@ export async function readSourceRepositories(hooksDir: string, env: Readonly<Env
         name,
         type: type as RepoType,
         dest,
-        location: env[`DIB_REPOLOCATION_${k}`] || fileLocation,
+        location,
         ref: env[`DIB_REPOREF_${k}`] || fileRef,
         source: where,
       });
     }
   }
   return out;
+}
+
+/**
+ * DIB_GITREPOBASE: the scheme, host and optional `~user/` of a git URL replaced by the base
+ * (`https://opendev.org/openstack/nova.git` with base `https://github.com/` →
+ * `https://github.com/openstack/nova.git`), as DIB's sed does (a `~user` part is dropped, its
+ * slash kept). Locations without a scheme are left alone.
+ */
+export function rebaseGitLocation(location: string, base: string): string {
+  const m = /^[^:]+:\/\/[^/]+\/(~[^/]+)?(.*)$/.exec(location);
+  return m ? `${base}${m[2]}` : location;
 }
 
 function cacheKey(repo: SourceRepository): string {
@@ -218,13 +233,22 @@ async function extractTar(file: string, dest: string, ref: string): Promise<void
   }
 }
 
+/** What was put into the image. */
+export interface InstalledRepositories {
+  /** image paths of the git, tar and file repositories, in order (`/etc/dib-source-repositories`) */
+  paths: string[];
+  /** git checkouts made by this build: `<name> git <dest> <location> <sha>` lines of the git manifest */
+  git: { name: string; dest: string; location: string; sha: string }[];
+}
+
 /** Put every repository in place under `targetRoot`. */
 export async function installSourceRepositories(
   repos: readonly SourceRepository[],
   targetRoot: string,
   env: Readonly<Env>,
   opts: FetchOptions,
-): Promise<void> {
+): Promise<InstalledRepositories> {
+  const done: InstalledRepositories = { paths: [], git: [] };
   for (const repo of repos) {
     const itVar = `DIB_INSTALLTYPE_${envKey(repo.name)}`;
     const installType = env[itVar] || env.DIB_DEFAULT_INSTALLTYPE || 'source';
@@ -245,18 +269,21 @@ export async function installSourceRepositories(
         await fs.ensureDir(path.dirname(dest));
         await fs.copyFile(cached, dest);
         opts.log.info(`source repository ${repo.name}: ${repo.dest}`);
+        done.paths.push(repo.dest);
         break;
       }
       case 'tar': {
         const cached = await fetchToCache(repo, opts);
         await extractTar(cached, dest, repo.ref || '*');
         opts.log.info(`source repository ${repo.name}: extracted into ${repo.dest}`);
+        done.paths.push(repo.dest);
         break;
       }
       case 'git': {
         const mirror = await gitMirror(repo, opts);
         const ref = repo.ref || 'master';
-        if (await fs.pathExists(path.join(dest, '.git'))) {
+        const fresh = !(await fs.pathExists(path.join(dest, '.git')));
+        if (!fresh) {
           await git(['-C', dest, 'fetch', mirror, '+refs/heads/*:refs/remotes/origin/*', '--tags'], opts);
         } else {
           await fs.ensureDir(path.dirname(dest));
@@ -272,8 +299,12 @@ export async function installSourceRepositories(
         await git(['-C', dest, 'remote', 'set-url', 'origin', repo.location], opts).catch(() => undefined);
         const head = (await git(['-C', dest, 'rev-parse', 'HEAD'], opts)).trim();
         opts.log.info(`source repository ${repo.name}: ${repo.dest} at ${ref} (${head.slice(0, 12)})`);
+        done.paths.push(repo.dest);
+        // DIB records a checkout in the git manifest when it clones it, not when it reuses one
+        if (fresh) done.git.push({ name: repo.name, dest: repo.dest, location: repo.location, sha: head });
         break;
       }
     }
   }
+  return done;
 }
