@@ -244,30 +244,42 @@ export class DirEntryStore {
   }
 
   /**
-   * Commit a tree under `key`. Skipped (with the reason) when an intact entry is already there
-   * — a concurrent build made the same one — or when the cache cannot be written. A failure
-   * (the cache full) is a warning: the tree is handed back (`unfill`), nothing partial stays.
+   * Commit a tree under `key`. Skipped (with the reason) when an intact entry made on the same
+   * parent is already there — a concurrent build made the same one — unless `replace` (the
+   * entry was refused: too old, --refresh), or when the cache cannot be written. An entry in
+   * the way (corrupt, made on another parent, refused) is removed first unless a build is using
+   * it. A failure (the cache full) is a warning: the tree is handed back (`unfill`), nothing
+   * partial stays.
    */
   async commit(
     key: string,
     source: CommitSource,
-    info: { inputs: unknown; meta?: Record<string, unknown>; parent?: { key: string; instance: string }; /** return holding the entry's shared lock (the caller uses it) */ keepShared?: boolean },
+    info: {
+      inputs: unknown;
+      meta?: Record<string, unknown>;
+      parent?: { key: string; instance: string };
+      /** an intact entry of the key is to be replaced (it was refused as too old, or --refresh) */
+      replace?: boolean;
+      /** return holding the entry's shared lock (the caller uses it) */
+      keepShared?: boolean;
+    },
   ): Promise<CommitResult> {
     if (!this.host.writable) return { committed: false, reason: 'the cache is not writable' };
     return withFileLock(
       this.lockFiles(key).make,
       async (): Promise<CommitResult> => {
         const existing = await this.manifest(key);
-        if (existing && existing !== 'corrupt' && !(await this.problem(key, existing))) return { committed: false, reason: 'another build stored it first', existing };
+        const sameParent = (m: DirEntryManifest) => m.parent?.key === info.parent?.key && m.parent?.instance === info.parent?.instance;
+        if (existing && existing !== 'corrupt' && !info.replace && sameParent(existing) && !(await this.problem(key, existing))) return { committed: false, reason: 'another build stored it first', existing };
         const tmp = path.join(this.dir, `.${key}${CACHE_TEMP_MARKER}${randomBytes(4).toString('hex')}`);
         let filled: string | undefined;
         let shared: HeldLock | undefined;
         try {
           await fs.mkdir(this.dir, { recursive: true });
           if (existing !== undefined) {
-            // a corrupt entry is in the way: only if nobody uses it
+            // an entry is in the way (corrupt, made on another parent, refused): only if nobody uses it
             const lock = await tryLock(this.lockFiles(key).entry, this.host);
-            if (!lock) return { committed: false, reason: 'a corrupt entry of the same key is still in use by another build' };
+            if (!lock) return { committed: false, reason: 'another build is using the entry it replaces' };
             try {
               await this.removeLocked(key);
             } finally {

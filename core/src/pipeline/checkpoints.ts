@@ -61,6 +61,8 @@ interface Group extends GroupInputs {
   key: string;
   /** an element that cannot be keyed taps this group's phases or an earlier group's */
   blocked?: string;
+  /** its entry was refused (too old, --refresh): the one this build makes replaces it */
+  replace?: boolean;
   /** the cache entry the tree stands on for this group (restored or committed) */
   entry?: { key: string; instance: string; dir: string };
   action: CheckpointRecord['action'];
@@ -205,7 +207,10 @@ export class Checkpoints {
     const t0 = performance.now();
     const opened = await this.outputsStore.open(g.key, (m) => this.refuse(m));
     if (!opened.ok) {
-      if (!opened.missing) g.reason = opened.reason;
+      if (!opened.missing) {
+        g.reason = opened.reason;
+        g.replace = true;
+      }
       return undefined;
     }
     const { entry } = opened;
@@ -254,7 +259,10 @@ export class Checkpoints {
         return this.refuse(m);
       });
       if (!opened.ok) {
-        if (!opened.missing) g.reason ??= opened.reason;
+        if (!opened.missing) {
+          g.reason ??= opened.reason;
+          g.replace = true;
+        }
         break;
       }
       restored.push({ group: g, entry: opened.entry });
@@ -427,7 +435,7 @@ export class Checkpoints {
               if (await exists(path.join(dir, 'tree'))) await fs.rename(path.join(dir, 'tree'), upper);
             },
           },
-          { inputs: g.inputs, parent, meta: { group: g.name, image: this.build.config.name, phases: g.phases, seconds: Number(secondsSince(t0).toFixed(3)) }, keepShared: true },
+          { inputs: g.inputs, parent, meta: { group: g.name, image: this.build.config.name, phases: g.phases, seconds: Number(secondsSince(t0).toFixed(3)) }, keepShared: true, replace: g.replace === true || this.build.config.refresh },
         )
       : ({ committed: false, reason: 'the checkpoint before it is not in the cache' } as const);
     let groups: string[][];
@@ -491,7 +499,7 @@ export class Checkpoints {
           for (const [n, i] of items.entries()) if (await exists(i.from)) await execa('cp', ['-a', '--reflink=auto', '--no-target-directory', i.from, path.join(dir, 'files', String(n))]);
         },
       },
-      { inputs: g.inputs, parent: { key: last.entry.key, instance: last.entry.instance }, meta: meta as unknown as Record<string, unknown> },
+      { inputs: g.inputs, parent: { key: last.entry.key, instance: last.entry.instance }, meta: meta as unknown as Record<string, unknown>, replace: g.replace === true || this.build.config.refresh },
     );
     const seconds = secondsSince(t0);
     this.seconds += seconds;
