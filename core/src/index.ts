@@ -47,6 +47,7 @@ export { packageUrl, parseOsRelease, distroQualifier } from './sbom/index.js';
 export type { ImageInventory, InventoryPackage, LicenseRef, OsRelease, PackageUrlParts } from './sbom/index.js';
 export type { PackageHooks, PackageAction, PackageRequest, MapRequest, PkgMapToolRequest, PkgMapToolResult, PlannedPackages, PlannedPackagesAnswer } from './contract/package-hooks.js';
 export { createHostRunner, createChrootRunner, commandLine } from './chroot/run.js';
+export { bindMount, unmount } from './chroot/mounts.js';
 export { silentLogger } from './log/logger.js';
 export { writeOutputs, requiredHostTools, stageOutput, isDibTempOutput, sweepStaleOutputs } from './output/index.js';
 export type { OutputFile, WriteOutputsOptions } from './output/index.js';

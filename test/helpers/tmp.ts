@@ -2,16 +2,23 @@ import fs from 'fs-extra';
 import os from 'node:os';
 import path from 'node:path';
 
-/** A fresh temp dir, removed when the test process exits. */
+const dirs = new Set<string>();
+
+/** A fresh temp dir, removed when the test process exits (one exit hook for all of them). */
 export async function tmpDir(prefix = 'dib-test-'): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
-  process.once('exit', () => {
-    try {
-      fs.removeSync(dir);
-    } catch {
-      /* mounts are checked by the tests themselves */
-    }
-  });
+  if (dirs.size === 0) {
+    process.once('exit', () => {
+      for (const d of dirs) {
+        try {
+          fs.removeSync(d);
+        } catch {
+          /* mounts are checked by the tests themselves */
+        }
+      }
+    });
+  }
+  dirs.add(dir);
   return dir;
 }
 

@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { dib, fixtureElement, testEnv } from '../helpers/cli.js';
-import { mountsUnder } from '../helpers/mounts.js';
+import { mountsUnder, mountsUnderSeenBy, pidOf } from '../helpers/mounts.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 test('busybox-root to tar runs every phase in order and leaves nothing behind', async (t) => {
@@ -64,7 +64,7 @@ test('a failing tap names phase, element and tap, exits non-zero and leaves no m
   t.false(await fs.pathExists(path.join(dir, 'y.tar')));
 });
 
-test('SIGINT mid-phase kills the chroot process, unmounts, removes the work dir and writes no output', async (t) => {
+test('SIGINT mid-phase kills the chroot process, unmounts, removes the work dir and writes no output; the mounts never reach the host', async (t) => {
   const dir = await tmpDir();
   const work = path.join(dir, 'work');
   const { CLI } = await import('../helpers/cli.js');
@@ -78,7 +78,11 @@ test('SIGINT mid-phase kills the chroot process, unmounts, removes the work dir 
       }
     });
   });
-  t.true((await mountsUnder(work)).length > 0, 'the chroot mounts are there while the build runs');
+  // the chroot's mounts exist in the build's sandbox, and never in the host's mount table
+  t.deepEqual(await mountsUnder(work), [], 'no build mount in the host table');
+  const sleeper = await pidOf('sleep 120');
+  t.truthy(sleeper);
+  t.true((await mountsUnderSeenBy(sleeper!, work)).some((m) => m.endsWith('/mnt/dev/pts')), 'the chroot mounts are there, in the sandbox');
   child.kill('SIGINT');
   const r = await child;
   t.is(r.exitCode, 130, String(r.all));

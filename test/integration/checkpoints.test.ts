@@ -315,13 +315,13 @@ root('an element that cannot be keyed stops the checkpoints before its phase; --
   const refreshed = phasesOf((await build(['--refresh'])).stdout);
   t.deepEqual(refreshed.filter((e) => e.cached), []);
   t.is(refreshed[0]!.reason, 'made again (--refresh)');
-  const second = await made();
-  t.is(second.length, first.length, 'one entry per checkpoint still');
-  t.deepEqual(second.filter((x) => first.includes(x)), [], 'the refreshed checkpoints replaced the old ones');
+  const remade = await made();
+  t.is(remade.length, first.length, 'one entry per checkpoint still');
+  t.deepEqual(remade.filter((x) => first.includes(x)), [], 'the refreshed checkpoints replaced the old ones');
   t.deepEqual(phasesOf((await build()).stdout).filter((e) => e.cached).map((e) => e.phase), ['root', 'extra-data', 'pre-install', 'install', 'post-install'], 'and are used');
   const aged = phasesOf((await build([], { DIB_DEBOOTSTRAP_CACHE_MAX_AGE: '0' })).stdout);
   t.regex(String(aged[0]!.reason), /^it is 0\.0 days old \(DIB_DEBOOTSTRAP_CACHE_MAX_AGE=0\)$/);
-  t.deepEqual((await made()).filter((x) => second.includes(x)), [], 'a checkpoint made again for its age replaces the old one');
+  t.deepEqual((await made()).filter((x) => remade.includes(x)), [], 'a checkpoint made again for its age replaces the old one');
   // offline, the age limit does not apply: what is cached is used
   const offline = phasesOf((await build(['--offline'], { DIB_DEBOOTSTRAP_CACHE_MAX_AGE: '0' })).stdout);
   t.true(offline[0]!.cached as boolean);

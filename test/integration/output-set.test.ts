@@ -13,6 +13,7 @@ import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promis
 import path from 'node:path';
 import { sweepStaleOutputs, isDibTempOutput } from '@dib/core';
 import { OutputSet } from '#core/output/set.js';
+import { isLocked } from '#core/cache/lock.js';
 import { CLI, dib, testEnv } from '../helpers/cli.js';
 import { mountsUnder } from '../helpers/mounts.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -116,10 +117,13 @@ for (const sig of ['SIGINT', 'SIGKILL'] as const) {
       // what the killed build left: its staging dir, nobody holding its lock
       const left = (await readdir(s.out)).filter(isDibTempOutput);
       t.is(left.length, 1);
+      // the build's sandbox dies with dib, a moment after it (the kernel tears it down): then the lock is free
+      const t1 = Date.now();
+      while ((await isLocked(path.join(s.out, left[0]!))) && Date.now() - t1 < 10_000) await new Promise((r) => setTimeout(r, 50));
       const swept = await sweepStaleOutputs(s.out);
       t.deepEqual(swept, [`removed stale ${path.join(s.out, left[0]!)}`]);
-      // (a qemu-img the sandbox did not kill could still be writing; the contain helper's part)
-      await execa('pkill', ['-9', '-f', `qemu-img convert .*${path.basename(s.dir)}`], { reject: false });
+      // and the sandbox took qemu-img with it
+      t.is((await execa('pgrep', ['-f', `qemu-img convert .*${path.basename(s.dir)}`], { reject: false })).exitCode, 1, 'no qemu-img left');
     }
     t.deepEqual((await readdir(s.out)).filter(isDibTempOutput), []);
     t.deepEqual(await snapshot(s.out), s.before);

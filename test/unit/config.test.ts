@@ -112,3 +112,15 @@ test('DIB_* from the process environment override config env; ELEMENTS_PATH is a
   t.false("HOME" in c.env);
   t.deepEqual(c.elementsPath, [path.join(dir, 'els'), '/opt/e']);
 });
+
+test('tapTimeout: seconds > 0, resolved as given; anything else names the key', async (t) => {
+  const dir = await tmpDir();
+  await writeTree(dir, { '.dibrc.json': '{"elements": ["busybox-root"], "tapTimeout": 90}' });
+  t.is((await resolveConfig({ cwd: dir, processEnv: env })).tapTimeout, 90);
+  t.is((await resolveConfig({ cwd: dir, processEnv: env, overrides: { tapTimeout: 1.5 } })).tapTimeout, 1.5);
+  for (const bad of [0, -1, '30', Number.POSITIVE_INFINITY]) {
+    const e = t.throws(() => validateConfig({ tapTimeout: bad }, 'dib.config.ts'));
+    t.true(isDibError(e));
+    t.regex(e!.message, /^dib\.config\.ts: tapTimeout: must be (a number of seconds|a finite number of seconds|more than 0 seconds)$/);
+  }
+});

@@ -18,6 +18,7 @@ const LAYERS: Record<string, number> = {
   log: 1,
   cache: 1,
   chroot: 1,
+  sandbox: 1,
   disk: 1,
   sbom: 1,
   config: 2,

@@ -1,6 +1,7 @@
 /** `dib build`: DIB's disk-image-create, from the config file and/or DIB-style arguments. */
 import fs from 'fs-extra';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createBuild } from '../pipeline/build.js';
 import { parseBreakpoints } from '../pipeline/breakpoints.js';
 import { runBuild, type BuildResult } from '../pipeline/driver.js';
@@ -10,14 +11,39 @@ import { attachJsonReporter, attachTextReporter, timingTable } from '../log/text
 import { ProgressRenderer, attachPackageProgress, summaryLines, wantsLiveProgress } from '../log/progress.js';
 import { osElementOf } from '../contract/os.js';
 import { stringValue } from './args.js';
-import { loadCommandConfig, prepareCommand } from './common.js';
+import { loadCommandConfig, prepareCommand, type Parsed } from './common.js';
 import { printError } from './main.js';
+import { ProcessGuard } from './process-guard.js';
+import { NO_SANDBOX_ENV, SANDBOX_ENV, probeSandbox } from '../sandbox/namespaces.js';
+import { superviseBuild } from '../sandbox/supervisor.js';
+import { sweepLeftovers } from '../sandbox/leftovers.js';
 
 export async function buildCommand(argv: string[]): Promise<number> {
   const parsed = await prepareCommand('build', argv);
   if (!parsed) return 0;
+  const sandboxed = process.env[SANDBOX_ENV] === '1';
+  delete process.env[SANDBOX_ENV];
+  const noSandbox = process.env[NO_SANDBOX_ENV] === '1';
+  if (!sandboxed && !noSandbox && process.getuid?.() === 0) {
+    // issue 9: this process supervises; the build runs in its own mount and PID namespaces
+    const probe = await probeSandbox();
+    if (!probe.ok) throw new DibError('E_SANDBOX', `cannot make the build's sandbox: ${probe.problem}`, { hint: probe.hint });
+    const cli = fileURLToPath(new URL('./main.js', import.meta.url));
+    return superviseBuild(probe.tools, { command: [process.execPath, ...process.execArgv, cli, 'build', ...argv] });
+  }
+  const guard = new ProcessGuard({ sandboxed }).install();
+  try {
+    return await buildInside(parsed, argv, guard, { noSandbox });
+  } finally {
+    guard.dispose();
+  }
+}
+
+async function buildInside(parsed: Parsed, argv: string[], guard: ProcessGuard, mode: { noSandbox: boolean }): Promise<number> {
   const flags = { json: parsed.values.has('json'), quiet: parsed.values.has('quiet'), break: stringValue(parsed, 'break'), checkReproducible: parsed.values.has('check-reproducible') };
-  const loaded = await loadCommandConfig(parsed);
+  const configPath = stringValue(parsed, 'config');
+  const where = configPath ? `loading the config ${configPath}` : `loading the config (searched in ${process.cwd()})`;
+  const loaded = await guard.race(where, loadCommandConfig(parsed));
   // --check-reproducible builds twice for real: a second build from checkpoints would compare
   // the first build with itself
   const config = flags.checkReproducible ? { ...loaded.config, noCache: true } : loaded.config;
@@ -48,23 +74,16 @@ export async function buildCommand(argv: string[]): Promise<number> {
   });
   const offJson = flags.json ? attachJsonReporter(bus) : () => undefined;
 
-  const abort = new AbortController();
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    signals++;
-    if (signals === 1) {
-      text.line(`dib: ${sig} received: stopping and cleaning up (mounts, chroot processes, work dir)…`);
-      abort.abort(new DibError('E_INTERRUPTED', `interrupted by ${sig}`));
-    } else {
-      text.line('dib: still cleaning up; please wait');
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGHUP', onSignal);
+  guard.say = (l) => text.line(l);
   // one whole build, as dib build runs it (a fresh Build and work dir each time)
   const buildOnce = async (): Promise<BuildResult> => {
-    const build = await createBuild({ config, argv, bus, signal: abort.signal });
+    const build = await guard.race("registering the elements' taps (apply())", createBuild({ config, argv, bus, signal: guard.signal }));
+    if (mode.noSandbox) {
+      build.log.warn(`${NO_SANDBOX_ENV}=1: building WITHOUT the sandbox: if dib is killed, its mounts stay in the host's mount table and its processes keep running (see docs/operator.md)`);
+    }
+    // issue 9: the work dirs of builds that were killed, found by their owner marker (outputs
+    // they left staged are swept by the output set)
+    await sweepLeftovers({ workDir: config.workDir }, build.log);
     // issue 6: the pre-flight check of host tools (dib doctor's, without network and KVM)
     const { preflight } = await import('../doctor/index.js');
     for (const w of await preflight(build)) build.log.warn(w);
@@ -79,9 +98,10 @@ export async function buildCommand(argv: string[]): Promise<number> {
     return result;
   };
   const failed = (result: BuildResult): number => {
-    if (abort.signal.aborted) {
+    const signalled = guard.signalExitCode;
+    if (signalled !== undefined) {
       printError(new DibError('E_INTERRUPTED', `build interrupted; everything it made was removed`, { hint: 'run dib build again' }));
-      return 130;
+      return signalled;
     }
     printError(result.error!);
     return result.error!.exitCode;
@@ -89,14 +109,18 @@ export async function buildCommand(argv: string[]): Promise<number> {
   try {
     if (flags.checkReproducible) {
       const { checkReproducibleCommand } = await import('./check-reproducible.js');
-      return await checkReproducibleCommand({ outputBase: config.name, workDir: config.workDir, buildOnce, failed, line: (l) => text.line(l), signal: abort.signal });
+      return await checkReproducibleCommand({ outputBase: config.name, workDir: config.workDir, buildOnce, failed, line: (l) => text.line(l), signal: guard.signal });
     }
     const result = await buildOnce();
     return result.ok ? 0 : failed(result);
+  } catch (e) {
+    const signalled = guard.signalExitCode;
+    if (signalled !== undefined) {
+      printError(new DibError('E_INTERRUPTED', `build interrupted before it started; nothing was made`, { hint: 'run dib build again' }));
+      return signalled;
+    }
+    throw e;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('SIGHUP', onSignal);
     progress?.close();
     offProgress();
     offJson();

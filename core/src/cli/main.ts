@@ -120,13 +120,22 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  // A command whose promise never settles must not end as a silent exit 0 when the event loop
+  // drains (an element's apply() or a config that never settles, in dib plan, packages, …).
+  // dib build has its own guard (cli/process-guard.ts), which cleans up first: it is then the
+  // second beforeExit listener and this one stands aside.
+  process.on('beforeExit', () => {
+    if (process.listenerCount('beforeExit') > 1) return;
+    process.stderr.write(`dib: error [E_STALLED] dib ${process.argv[2] ?? ''}: a promise never settled, and nothing else was left to run\n  hint: an element's apply() or the config file returns a promise that never resolves\n`);
+    process.exit(1);
+  });
+  // Exit explicitly: a timer or handle left by element code (an abandoned tap) must not keep
+  // dib alive after the command is done (stdout and stderr writes are synchronous here).
   main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
+    (code) => process.exit(code),
     (e) => {
       printError(e);
-      process.exitCode = 1;
+      process.exit(1);
     },
   );
 }

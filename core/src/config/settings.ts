@@ -523,6 +523,14 @@ export const SETTINGS = {
     env: { name: 'TMP_DIR' },
     resolve: (value, ctx) => absolute(value!, ctx),
   }),
+  tapTimeout: setting({
+    schema: v.pipe(v.number('must be a number of seconds'), v.finite('must be a finite number of seconds'), v.gtValue(0, 'must be more than 0 seconds')),
+    doc: 'fail any tap (a TypeScript tap or a DIB script) that runs longer than this, naming it',
+    type: 'number (seconds)',
+    defaultText: '— (no limit)',
+    example: '1800',
+    flag: { long: 'tap-timeout', value: 'SECONDS', parse: (raw) => (/^\s*\d+(\.\d+)?\s*$/.test(asText(raw)) ? Number(asText(raw)) : asText(raw)) },
+  }),
 };
 
 export type Settings = typeof SETTINGS;

@@ -6,6 +6,8 @@ import { statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { ReleaseTarget } from '../contract/os.js';
 import { formatBytes } from '../util/bytes.js';
+import { overlayWorks } from '../chroot/mounts.js';
+import { NO_SANDBOX_ENV, probeSandbox } from '../sandbox/namespaces.js';
 
 export type CheckLevel = 'ok' | 'warn' | 'fail' | 'skip';
 
@@ -20,6 +22,24 @@ export interface CheckResult {
 export function rootCheck(uid: number | undefined = process.getuid?.()): CheckResult {
   if (uid === undefined || uid === 0) return { id: 'root', level: 'ok', message: 'running as root' };
   return { id: 'root', level: 'fail', message: `running as uid ${uid}: dib build needs root (chroot, mounts)`, hint: 'run dib build as root (sudo dib build …)' };
+}
+
+/**
+ * The build's sandbox (issue 9): mount and PID namespaces for the build and a PID namespace per
+ * command, and the overlay that keeps the hooks tree read-only in the chroot.
+ */
+export async function sandboxCheck(env: NodeJS.ProcessEnv = process.env, workDir?: string): Promise<CheckResult> {
+  if (env[NO_SANDBOX_ENV] === '1') {
+    return { id: 'sandbox', level: 'warn', message: `sandbox: turned off by ${NO_SANDBOX_ENV}=1: a killed build may leave mounts in the host's table and processes running`, hint: `unset ${NO_SANDBOX_ENV} where namespaces work` };
+  }
+  const probe = await probeSandbox(env.PATH);
+  if (!probe.ok) return { id: 'sandbox', level: 'fail', message: `sandbox: ${probe.problem}`, hint: probe.hint };
+  const overlay = workDir ? await overlayWorks(workDir).catch(() => false) : true;
+  return {
+    id: 'sandbox',
+    level: 'ok',
+    message: `sandbox: builds run in mount and PID namespaces of their own${overlay ? '' : ' (no overlayfs: the hooks tree is copied into the chroot instead of mounted read-only)'}`,
+  };
 }
 
 /** Free bytes on the filesystem holding `dir` (or its nearest existing parent). */

@@ -6,7 +6,7 @@ import type { DibBuild } from '../pipeline/build.js';
 import type { DiskLayout } from '../disk/layout.js';
 import { DibError } from '../errors.js';
 import { releaseTargetOf } from '../contract/os.js';
-import { CACHE_LIMITS, WORK_LIMITS, diskCheck, kvmCheck, mirrorCheck, rootCheck, type CheckResult } from './checks.js';
+import { CACHE_LIMITS, WORK_LIMITS, diskCheck, kvmCheck, mirrorCheck, rootCheck, sandboxCheck, type CheckResult } from './checks.js';
 import { aptInstallLine, checkTools, collectHostTools, type ToolStatus } from './tools.js';
 import { checkArchitecture, checkDisk, checkOutputDir, checkRelease, checkWorkDir } from './preflight.js';
 
@@ -56,6 +56,7 @@ export async function diagnose(build: DibBuild | undefined, opts: DoctorOptions 
   const cacheDir = build?.config.cacheDir ?? process.env.DIB_IMAGE_CACHE ?? `${os.homedir()}/.cache/dib`;
   checks.push(await diskCheck('work-dir', 'work dir', workDir, WORK_LIMITS));
   checks.push(await diskCheck('cache-dir', 'cache dir', cacheDir, CACHE_LIMITS));
+  if ((opts.uid ?? process.getuid?.()) === 0) checks.push(await sandboxCheck(process.env, await existingDir(workDir)));
   if (opts.kvm ?? true) {
     const qemu = tools.find((t) => t.command === 'qemu-system-x86_64')?.found;
     checks.push(await kvmCheck(qemu));
@@ -131,6 +132,11 @@ export function missingToolsError(missing: readonly ToolStatus[]): DibError {
     hint: `${line}   (or: dib doctor --fix)`,
     details: missing.map((t) => `${t.command} (package ${t.package}) needed by ${t.neededBy.map((by, i) => (t.why[i] && !by.endsWith('output') ? `${by}: ${t.why[i]}` : by)).join('; ')}`),
   });
+}
+
+async function existingDir(dir: string): Promise<string | undefined> {
+  const fs = await import('node:fs/promises');
+  return (await fs.stat(dir).then((s) => s.isDirectory(), () => false)) ? dir : undefined;
 }
 
 const MARK: Record<string, string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL', skip: 'skip' };

@@ -2,33 +2,10 @@
  * Build-time pseudo filesystems still mounted below the image tree (proc, sys, a /dev bind,
  * devpts, …) must not end up in tree outputs: their contents are excluded, the directories kept.
  */
-import { readFile } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
+import { readMounts, type MountEntry } from '../chroot/mounts.js';
 
-export interface MountEntry {
-  mountPoint: string;
-  fsType: string;
-}
-
-/** Parse /proc/self/mountinfo (mount point is field 5, fs type follows the ` - ` separator). */
-export function parseMountinfo(text: string): MountEntry[] {
-  const out: MountEntry[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    const [left, right] = line.split(' - ');
-    if (!left || !right) continue;
-    const fields = left.split(' ');
-    const mp = fields[4];
-    const fsType = right.split(' ')[0];
-    if (!mp || !fsType) continue;
-    out.push({ mountPoint: unescapeOctal(mp), fsType });
-  }
-  return out;
-}
-
-function unescapeOctal(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-}
+export { parseMountinfo, type MountEntry } from '../chroot/mounts.js';
 
 /** File systems whose content never belongs in an image (DIB leaves these mounted). */
 export const PSEUDO_FS = new Set([
@@ -74,7 +51,7 @@ export function pseudoMountsUnder(tree: string, mounts: readonly MountEntry[]): 
 /** Pseudo mounts below `tree` on this host (empty when mountinfo cannot be read). */
 export async function hostPseudoMountsUnder(tree: string): Promise<string[]> {
   try {
-    return pseudoMountsUnder(tree, parseMountinfo(await readFile('/proc/self/mountinfo', 'utf8')));
+    return pseudoMountsUnder(tree, await readMounts());
   } catch {
     return [];
   }

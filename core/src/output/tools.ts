@@ -2,9 +2,8 @@
  * Host programs each output type needs, and the pre-flight check that names the missing
  * program's output type and Debian package.
  */
-import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import { DibError } from '../errors.js';
+import { findTool } from '../util/find-tool.js';
 import type { OutputHostTool, OutputType } from './types.js';
 
 const TOOLS: Readonly<Record<OutputType, ReadonlyArray<{ command: string; package: string }>>> = {
@@ -35,28 +34,7 @@ export function requiredHostTools(types: readonly OutputType[]): OutputHostTool[
   return [...byCommand.values()].map((e) => ({ command: e.command, package: e.package, why: `${e.types.join(', ')} output` }));
 }
 
-const SBIN = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
-
-/** Look a command up on PATH (plus the sbin directories); returns its path or undefined. */
-export function findTool(command: string, pathEnv: string | undefined = process.env.PATH): string | undefined {
-  if (command.includes('/')) return isExecutable(command) ? command : undefined;
-  const dirs = [...(pathEnv ?? '').split(delimiter).filter(Boolean), ...SBIN];
-  for (const dir of dirs) {
-    const p = join(dir, command);
-    if (isExecutable(p)) return p;
-  }
-  return undefined;
-}
-
-function isExecutable(p: string): boolean {
-  try {
-    if (!statSync(p).isFile()) return false;
-    accessSync(p, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { findTool };
 
 /** Throw E_HOST_TOOL_MISSING for the first program `types` need that is not installed. */
 export function assertHostTools(types: readonly OutputType[], pathEnv?: string): void {

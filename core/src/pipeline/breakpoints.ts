@@ -12,6 +12,7 @@
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { DibError, EXIT_USAGE } from '../errors.js';
+import { createChrootRunner } from '../chroot/run.js';
 import { didYouMean } from '../util/suggest.js';
 import { PHASE_NAMES, phaseInfo, type PhaseName, type PhaseWhere } from '../contract/phases.js';
 import type { CommandRunner, Logger } from '../vocabulary.js';
@@ -91,7 +92,8 @@ export function breakpointRunner(bps: Breakpoints | undefined, opts: BreakpointC
       await opts.mount();
       // DIB runs bash; a root without it (busybox) gets sh
       const shell = existsSync(`${opts.root}/bin/bash`) ? '/bin/bash' : '/bin/sh';
-      await execa('chroot', [opts.root, shell, '-i'], { env: { ...env, HOME: '/root', PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' }, stdio: 'inherit', reject: false });
+      const clean = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+      await createChrootRunner({ root: opts.root, log: opts.log, env: clean }).run(shell, ['-i'], { interactive: true, reject: false });
     } else {
       await execa('bash', ['-i'], { env, stdio: 'inherit', reject: false, cwd: opts.root });
     }

@@ -21,6 +21,8 @@ import type { PhaseName } from '../contract/phases.js';
 import { MapState } from './state.js';
 import { secretMasker } from '../util/secrets.js';
 import { removeTree } from '../chroot/mounts.js';
+import { claimDir } from '../sandbox/leftovers.js';
+import { guardTap } from './tap-guard.js';
 import type { Build, ElementPhaseHooks, PhaseContext, PhaseHooks, TapInfo } from '../contract/build.js';
 import type { BuildPaths, CommandRunner, Env, Logger } from '../vocabulary.js';
 import type { DiskLayout } from '../disk/layout.js';
@@ -150,8 +152,10 @@ export class DibBuild implements Build {
     await fs.ensureDir(this.config.workDir);
     const buildDir = await fs.mkdtemp(path.join(this.config.workDir, 'dib_build.'));
     const imageDir = await fs.mkdtemp(path.join(this.config.workDir, 'dib_image.'));
-    this.cleanup.push(`remove ${imageDir}`, () => removeTree(imageDir, this.log));
-    this.cleanup.push(`remove ${buildDir}`, () => removeTree(buildDir, this.log));
+    // owner markers: if this build is killed, the next one removes these (sandbox/leftovers.ts)
+    const [imageLock, buildLock] = await Promise.all([claimDir(imageDir), claimDir(buildDir)]);
+    this.cleanup.push(`remove ${imageDir}`, () => removeTree(imageDir, this.log).finally(() => imageLock.release()));
+    this.cleanup.push(`remove ${buildDir}`, () => removeTree(buildDir, this.log).finally(() => buildLock.release()));
     this.paths = {
       buildDir,
       hooksDir: path.join(buildDir, 'hooks'),
@@ -206,7 +210,8 @@ export class DibBuild implements Build {
     const t0 = performance.now();
     let ok = false;
     try {
-      await call(own);
+      // raced against the build's abort signal and the config's tapTimeout (a hung tap never holds the build)
+      await guardTap(call(own), info, { signal: this.signal, timeoutSeconds: this.config.tapTimeout });
       ok = true;
     } catch (e) {
       throw tapError(e, { phase: info.phase, element: info.element, tap: info.name });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { DibError, isDibError, toDibError } from '../errors.js';
 import { now } from '../log/events.js';
 import { ChrootMounts } from '../chroot/mounts.js';
-import { createChrootRunner, createHostRunner } from '../chroot/run.js';
+import { createChrootRunner, createHostRunner, stopRunningCommands } from '../chroot/run.js';
 import type { DibBuild } from './build.js';
 import { assertRootDeployed, finaliseBase, swapInResolvConf } from './finalise-base.js';
 import { writeFstab, writeImages, type WrittenOutput } from './finish.js';
@@ -81,7 +81,7 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
     await build.makeWorkDir();
     build.sealEnv(layoutEnv(layout));
     const root = build.paths.targetRoot;
-    mounts = new ChrootMounts(root, log);
+    mounts = new ChrootMounts(root, log, signal);
     const m = mounts;
     build.cleanup.push('unmount the chroot', () => m.unmount());
     // the runners of a phase: host commands see the caller's environment and the phase's;
@@ -126,7 +126,7 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
         const ctx = build.phaseContext(phase, env, phaseRunners(env));
         build.currentPhase = phase;
         // directory elements: the hooks tree read-only at /tmp/in_target.d during chroot phases
-        const leaveLegacy = await enterLegacyPhase(build, phase, info.where);
+        const leaveLegacy = await enterLegacyPhase(build, phase, info.where, signal);
         try {
           await brk(`before-${phase}`, info.where);
           bus.emit({ type: 'phase-start', time: now(), phase, taps: hook.taps.length });
@@ -135,6 +135,8 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
           try {
             await hook.promise(ctx);
           } catch (e) {
+            // a failed, timed-out or abandoned tap's commands do not run on into the break shell or the unmount
+            await stopRunningCommands();
             if (!(isDibError(e) && e.code === 'E_INTERRUPTED')) await brk('after-error', info.where).catch(() => undefined);
             throw e;
           } finally {
@@ -195,6 +197,9 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
     error = toDibError(e);
   } finally {
     build.currentPhase = undefined;
+    // nothing may run in the tree while it is unmounted and removed: commands of a failed or
+    // abandoned tap get SIGTERM, and their PID namespace SIGKILL after a grace period
+    await stopRunningCommands();
     const failed = await build.cleanup.unwind();
     if (failed.length && !error) {
       error = new DibError('E_INTERNAL', `cleanup failed: ${failed.join(', ')}`, { hint: 'check for leftover mounts with findmnt and remove the work dir by hand' });

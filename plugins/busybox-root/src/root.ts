@@ -19,8 +19,15 @@ export async function makeBusyboxRoot(root: string, busybox: string, opts: { hos
   await fs.chmod(path.join(root, 'root'), 0o700);
   await fs.copyFile(busybox, path.join(root, 'bin/busybox'));
   await fs.chmod(path.join(root, 'bin/busybox'), 0o755);
-  // busybox --install -s inside the tree makes absolute links to /bin/busybox
-  await execa('chroot', [root, '/bin/busybox', '--install', '-s'], { env: { PATH: '/bin:/sbin:/usr/bin:/usr/sbin' }, extendEnv: false });
+  // the links `busybox --install -s` would make inside the tree (absolute, to /bin/busybox),
+  // made here from `--list-full` so that no chroot is needed before the chroot phases
+  const { stdout } = await execa(busybox, ['--list-full'], { env: { PATH: '/bin:/sbin:/usr/bin:/usr/sbin' }, extendEnv: false });
+  for (const rel of stdout.split('\n').filter(Boolean)) {
+    const link = path.join(root, rel);
+    if (await fs.lstat(link).then(() => true, () => false)) continue;
+    await fs.ensureDir(path.dirname(link));
+    await fs.symlink('/bin/busybox', link);
+  }
   const files: Record<string, string> = {
     'etc/passwd': 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n',
     'etc/group': 'root:x:0:\nnogroup:x:65534:\n',

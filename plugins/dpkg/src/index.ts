@@ -1,6 +1,6 @@
 import { chmod, lstat, mkdir, readdir, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { defineElement, DibError, getCheckpointHooks, getImageHooks, getPackageHooks, imagePath, stateKey } from '@dib/core';
+import { bindMount, defineElement, DibError, getCheckpointHooks, getImageHooks, getPackageHooks, imagePath, stateKey, unmount } from '@dib/core';
 import type { Build, PackageRequest, PhaseContext } from '@dib/core';
 import { manifestDirPath } from '@dib/element-manifests';
 import {
@@ -293,12 +293,12 @@ function sharedAptCache(build: Build) {
       }
       const mountPoint = await imagePath(ctx.targetRoot, APT_ARCHIVES);
       await mkdir(mountPoint, { recursive: true });
-      await ctx.host.run('mount', ['--bind', cacheDir, mountPoint]);
-      const host = ctx.host;
+      await bindMount(cacheDir, mountPoint, { log: ctx.log });
+      const log = ctx.log;
+      // through dib's mount seam: unmounted on failure and on a signal too (cleanup is never refused)
       const undo = build.cleanup.push(`unmount apt cache ${mountPoint}`, async () => {
         build.state.set(SHARED_ARCHIVE, undefined);
-        const r = await host.run('umount', [mountPoint], { reject: false });
-        if (r.exitCode !== 0) await host.run('umount', ['-l', mountPoint]);
+        await unmount(mountPoint, log);
       });
       release = undo;
       build.state.set(SHARED_ARCHIVE, { cacheDir, mountPoint, release: () => this.unmount() });
