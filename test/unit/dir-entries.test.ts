@@ -39,10 +39,26 @@ test('a committed entry opens verified, holds its inputs and parent, and knows i
   const index = (await fs.readFile(path.join(o.entry.dir, 'index'), 'utf8')).split('\n').filter(Boolean);
   t.deepEqual(linkGroups(index, 'tree').map((g) => g.sort()), [['a/top-link', 'top']]);
   await o.entry.release();
-  // a second commit of the same key is skipped: the first is intact
-  const again = await s.commit('k1', { fill: async () => t.fail('not filled') }, { inputs: {} });
+  // a second commit of the same key on the same parent is skipped: the first is intact
+  const again = await s.commit('k1', { fill: async () => t.fail('not filled') }, { inputs: {}, parent: { key: 'k0', instance: 'abc' } });
   t.false(again.committed);
   if (!again.committed) t.is(again.reason, 'another build stored it first');
+  // made on another instance of its parent, or refused, it is replaced
+  for (const info of [{ parent: { key: 'k0', instance: 'def' } }, { parent: { key: 'k0', instance: 'def' }, replace: true }]) {
+    const before = await s.open('k1');
+    if (!before.ok) return t.fail();
+    const old = before.entry.manifest.instance;
+    await before.entry.release();
+    const tree = await fs.mkdtemp(path.join(path.dirname(src), 'again-'));
+    await fs.writeFile(path.join(tree, 'new'), 'new\n');
+    const replaced = await s.commit('k1', move(tree), { inputs: {}, ...info });
+    t.true(replaced.committed, JSON.stringify(info));
+    const after = await s.open('k1');
+    if (!after.ok) return t.fail();
+    t.not(after.entry.manifest.instance, old);
+    t.deepEqual(after.entry.manifest.parent, info.parent);
+    await after.entry.release();
+  }
 });
 
 test('a truncated, rewritten, added or removed file makes the entry corrupt: evicted, a miss', async (t) => {
