@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { CLI, dib, testEnv } from '../helpers/cli.js';
 import { mountsUnder } from '../helpers/mounts.js';
+import { MARKER_VAR, newMarker, processesWithMarker } from '../helpers/fault.js';
 import { tmpDir, writeTree } from '../helpers/tmp.js';
 import { DirCache } from '#core/cache/cache.js';
 import { DirEntryStore } from '#core/cache/dir-entries.js';
@@ -332,7 +333,9 @@ root('an element that cannot be keyed stops the checkpoints before its phase; --
 
 root('dib cache ls lists entries with size, age and image; prune keeps what a running build uses', async (t) => {
   const s = await setup();
-  t.is((await s.build('img')).exitCode, 0);
+  // (the build's mounts are in its sandbox: the second build is seen by the marker its finalise script carries)
+  const marker = newMarker();
+  t.is((await s.build('img', [], { [MARKER_VAR]: marker })).exitCode, 0);
   const ls = await dib(['cache', 'ls', '--image-cache', s.cache]);
   t.is(ls.exitCode, 0, ls.all);
   t.regex(ls.stdout, /^KIND\s+KEY\s+SIZE\s+AGE\s+USED\s+HOLDS\s+IMAGE$/m);
@@ -349,15 +352,17 @@ root('dib cache ls lists entries with size, age and image; prune keeps what a ru
 
   // a build that has restored the checkpoints and sleeps in finalise holds them
   await fs.writeFile(path.join(s.probe, 'finalise.d/50-probe'), script('echo "finalise v2" >> /cp-probe.log; sleep 4').text);
-  const running = s.build('img');
+  const running = s.build('img', [], { [MARKER_VAR]: marker });
   const store = new DirEntryStore(new DirCache(s.cache, false), 'checkpoints');
-  for (let i = 0; i < 100 && !(await fs.readFile('/proc/self/mountinfo', 'utf8')).includes(path.join(s.dir, 'work')); i++) await new Promise((r) => setTimeout(r, 100));
-  await new Promise((r) => setTimeout(r, 1000));
+  for (let i = 0; i < 300 && !(await processesWithMarker(marker)).some((p) => p.cmd === 'sleep 4'); i++) await new Promise((r) => setTimeout(r, 100));
+  t.true((await processesWithMarker(marker)).some((p) => p.cmd === 'sleep 4'), 'the build is in its finalise script');
   const pruned = await dib(['cache', 'prune', '--image-cache', s.cache]);
   t.is(pruned.exitCode, 0, pruned.all);
   t.regex(pruned.stdout, /kept checkpoints\/root-[0-9a-f]+: a running build is using it/);
   t.regex(pruned.stdout, /removed outputs\/image-/);
-  t.is((await running).exitCode, 0);
+  const ran = await running;
+  t.is(ran.exitCode, 0);
+  t.deepEqual(ran.cached, ['root', 'extra-data', 'pre-install', 'install', 'post-install', 'post-root'], 'it had restored them');
   t.is((await store.list()).length, 3, 'the three checkpoints stayed');
   const all = await dib(['cache', 'prune', '--image-cache', s.cache]);
   t.regex(all.stdout, /removed 4 entries/);
