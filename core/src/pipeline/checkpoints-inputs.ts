@@ -242,10 +242,9 @@ export function keyedEnv(env: Readonly<Env>, config: ResolvedConfig): Inputs {
 export function keyedConfig(config: ResolvedConfig): { build: Inputs; image: Inputs } {
   const build: Inputs = {};
   const image: Inputs = {};
-  for (const k of Object.keys(config).sort()) {
+  for (const [k, v] of Object.entries(config).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (CONFIG_BOOKKEEPING.has(k)) continue;
     const where = settingOf(k)?.cacheKey ?? 'build';
-    const v = (config as unknown as Record<string, unknown>)[k];
     if (where === 'none' || v === undefined) continue;
     (where === 'image' ? image : build)[`config ${k}`] = valueDigest(canonical(v));
   }

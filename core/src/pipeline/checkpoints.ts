@@ -215,7 +215,13 @@ export class Checkpoints {
     }
     const { entry } = opened;
     try {
-      const meta = entry.manifest.meta as unknown as OutputsMeta;
+      const meta = entry.manifest.meta;
+      if (!isOutputsMeta(meta)) {
+        // verified files but a description another dib version wrote: made again, replaced
+        g.reason = 'its cached outputs were stored by another version of dib';
+        g.replace = true;
+        return undefined;
+      }
       const home = path.dirname(this.build.config.name);
       for (const d of meta.dirs) set.ensureDirOnCommit(path.join(home, d.path), d.mode, d.uid !== undefined && d.gid !== undefined ? { uid: d.uid, gid: d.gid } : undefined);
       for (const item of meta.items) {
@@ -499,7 +505,7 @@ export class Checkpoints {
           for (const [n, i] of items.entries()) if (await exists(i.from)) await execa('cp', ['-a', '--reflink=auto', '--no-target-directory', i.from, path.join(dir, 'files', String(n))]);
         },
       },
-      { inputs: g.inputs, parent: { key: last.entry.key, instance: last.entry.instance }, meta: meta as unknown as Record<string, unknown>, replace: g.replace === true || this.build.config.refresh },
+      { inputs: g.inputs, parent: { key: last.entry.key, instance: last.entry.instance }, meta, replace: g.replace === true || this.build.config.refresh },
     );
     const seconds = secondsSince(t0);
     this.seconds += seconds;
@@ -512,7 +518,8 @@ export class Checkpoints {
   }
 }
 
-interface OutputsMeta {
+/** What an outputs entry's manifest says of the outputs it holds (a type: it is a manifest's meta record). */
+type OutputsMeta = {
   group: string;
   image: string;
   /** staged outputs: `files/<file>` in the entry → `dest`, relative to the image's directory */
@@ -521,4 +528,14 @@ interface OutputsMeta {
   dirs: Array<{ path: string; mode: number; uid?: number; gid?: number }>;
   outputs: Array<{ path: string; format: string; bytes: number; sha256: string }>;
   sbom?: string[];
+};
+
+function isOutputsMeta(meta: Record<string, unknown> | undefined): meta is OutputsMeta {
+  return (
+    meta !== undefined &&
+    typeof meta.group === 'string' &&
+    typeof meta.image === 'string' &&
+    ['items', 'remove', 'dirs', 'outputs'].every((k) => Array.isArray(meta[k])) &&
+    (meta.sbom === undefined || Array.isArray(meta.sbom))
+  );
 }
