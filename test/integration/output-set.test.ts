@@ -14,7 +14,7 @@ import path from 'node:path';
 import { sweepStaleOutputs, isDibTempOutput } from '@dib/core';
 import { OutputSet } from '#core/output/set.js';
 import { isLocked } from '#core/cache/lock.js';
-import { CLI, dib } from '../helpers/cli.js';
+import { CLI, dib, testEnv } from '../helpers/cli.js';
 import { mountsUnder } from '../helpers/mounts.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -95,7 +95,7 @@ for (const sig of ['SIGINT', 'SIGKILL'] as const) {
   root(`${sig} between two outputs (tar written, qcow2 converting): the previous set untouched${sig === 'SIGKILL' ? '; the next run removes what was left' : ''}`, async (t) => {
     const s = await setup();
     const next = s.args('two', ['--image-size', '3GiB']);
-    const child = spawn(process.execPath, [CLI, ...next.args], { env: { ...process.env, ...next.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...next.args], { env: testEnv({ ...process.env, ...next.env }), stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
     child.stdout.on('data', (d) => (log += d));
     child.stderr.on('data', (d) => (log += d));

@@ -17,6 +17,7 @@ import { makeFilesystem } from './mkfs.js';
 import { writePartitionTable } from './partition-table.js';
 import { MiB } from './size.js';
 import { formatBytes } from '../util/bytes.js';
+import { execa } from 'execa';
 
 export interface AssembleOptions {
   layout: DiskLayout;
@@ -43,6 +44,8 @@ export function nestedMountPoints(point: string, all: readonly string[]): string
 interface Aside {
   path: string;
   moved: string;
+  /** copied, not renamed: the tree is a mount of its own */
+  copied?: boolean;
 }
 
 async function moveAside(treeDir: string, points: string[], scratch: string, log: Logger): Promise<Aside[]> {
@@ -52,14 +55,25 @@ async function moveAside(treeDir: string, points: string[], scratch: string, log
       const path = join(treeDir, p);
       const st = await stat(path);
       let moved = join(scratch, `aside-${i}`);
+      let copied = false;
       try {
         await rename(path, moved);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
         moved = join(dirname(treeDir), `.dib-aside-${randomBytes(4).toString('hex')}-${basename(path)}`);
-        await rename(path, moved);
+        try {
+          await rename(path, moved);
+        } catch (e2) {
+          if ((e2 as NodeJS.ErrnoException).code !== 'EXDEV') throw e2;
+          // the tree is a mount of its own (the layered tree of phase checkpoints): nothing
+          // outside it is on its filesystem, so the subtree is copied aside and emptied
+          moved = join(scratch, `aside-${i}`);
+          await execa('cp', ['-a', '--no-target-directory', path, moved]);
+          await rm(path, { recursive: true });
+          copied = true;
+        }
       }
-      done.push({ path, moved });
+      done.push({ path, moved, copied });
       await mkdir(path, { mode: st.mode & 0o7777 });
       await chown(path, st.uid, st.gid);
       log.debug(`moved ${p} aside while making its parent filesystem`);
@@ -74,7 +88,11 @@ async function moveAside(treeDir: string, points: string[], scratch: string, log
 async function restore(asides: Aside[]): Promise<void> {
   for (const a of [...asides].reverse()) {
     await rmdir(a.path).catch(() => undefined);
-    await rename(a.moved, a.path);
+    if (!a.copied) await rename(a.moved, a.path);
+    else {
+      await execa('cp', ['-a', '--no-target-directory', a.moved, a.path]);
+      await rm(a.moved, { recursive: true, force: true });
+    }
   }
 }
 
