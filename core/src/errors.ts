@@ -47,6 +47,7 @@ export type ErrorCode =
   | 'E_DIFF_INPUT'
   | 'E_NOT_REPRODUCIBLE'
   | 'E_SBOM'
+  | 'E_CHECKPOINT'
   | 'E_INTERNAL';
 
 /** Exit status used by the CLI for each class of error. */

@@ -5,7 +5,7 @@
 export { defineConfig, OUTPUT_TYPES } from './config/schema.js';
 export type { DibConfig, ResolvedConfig, BlockDeviceConfig, BlockDeviceEntry, OutputType, ConfigEnv, DibConfigFn, DibConfigExport } from './config/schema.js';
 export { defineElement, isElement, ELEMENT_CONTRACT } from './contract/element.js';
-export type { Element, ElementDefinition, ResolvedElement, Env, PackageInstalls, PackageParams, PkgMap, HostTool } from './contract/element.js';
+export type { Element, ElementDefinition, ResolvedElement, Env, PackageInstalls, PackageParams, PkgMap, HostTool, CacheInputs, CacheInputsContext } from './contract/element.js';
 export { PHASES, PHASE_NAMES, phaseInfo, isPhaseName } from './contract/phases.js';
 export type { PhaseName, HookName, PhaseWhere } from './contract/phases.js';
 export type {
@@ -40,6 +40,8 @@ export { getPackageHooks } from './contract/package-hooks.js';
 export { defineOsElement, isOsElement, osElementOf, osFamilyOf, releaseTargetOf, OS_FAMILIES } from './contract/os.js';
 export type { OsDefinition, OsElement, OsFamily, PackageProgress, ProgressReader, ReleaseTarget } from './contract/os.js';
 export { getImageHooks } from './contract/image-hooks.js';
+export { getCheckpointHooks } from './contract/checkpoint-hooks.js';
+export type { CheckpointHooks, CheckpointPoint } from './contract/checkpoint-hooks.js';
 export type { ImageHooks, InventoryRequest } from './contract/image-hooks.js';
 export { packageUrl, parseOsRelease, distroQualifier } from './sbom/index.js';
 export type { ImageInventory, InventoryPackage, LicenseRef, OsRelease, PackageUrlParts } from './sbom/index.js';

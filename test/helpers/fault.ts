@@ -9,7 +9,7 @@ import fs from 'fs-extra';
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { isDibTempOutput } from '@dib/core';
-import { CLI } from './cli.js';
+import { CLI, testEnv } from './cli.js';
 import { mountsUnder } from './mounts.js';
 
 /** The marker variable: a DIB_* name, so that it reaches host and chroot commands alike. */
@@ -47,7 +47,7 @@ export interface RunningDib {
 
 /** Start `dib ARGS` (never rejects). */
 export function startDib(args: string[], opts: { cwd: string; env?: Record<string, string> }): RunningDib {
-  const child = execa('node', [CLI, ...args], { cwd: opts.cwd, env: opts.env, reject: false, all: true, timeout: 5 * 60 * 1000 });
+  const child = execa('node', [CLI, ...args], { cwd: opts.cwd, env: testEnv(opts.env), reject: false, all: true, timeout: 5 * 60 * 1000 });
   let text = '';
   const waiters: { re: string | RegExp; resolve: (t: number) => void }[] = [];
   const hit = (re: string | RegExp) => (typeof re === 'string' ? text.includes(re) : re.test(text));

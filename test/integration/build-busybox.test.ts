@@ -6,7 +6,7 @@ import test from 'ava';
 import { execa } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
-import { dib, fixtureElement } from '../helpers/cli.js';
+import { dib, fixtureElement, testEnv } from '../helpers/cli.js';
 import { mountsUnder, mountsUnderSeenBy, pidOf } from '../helpers/mounts.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -68,7 +68,7 @@ test('SIGINT mid-phase kills the chroot process, unmounts, removes the work dir 
   const dir = await tmpDir();
   const work = path.join(dir, 'work');
   const { CLI } = await import('../helpers/cli.js');
-  const child = execa('node', [CLI, 'build', '-o', 'z', '-t', 'tar', '--work-dir', work, 'busybox-root', fixtureElement('sleep-in')], { cwd: dir, reject: false, all: true });
+  const child = execa('node', [CLI, 'build', '-o', 'z', '-t', 'tar', '--work-dir', work, 'busybox-root', fixtureElement('sleep-in')], { cwd: dir, reject: false, all: true, env: testEnv() });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the build never reached the sleep')), 60_000);
     child.all!.on('data', (d: Buffer) => {

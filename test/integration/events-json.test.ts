@@ -115,6 +115,26 @@ test('every line of a busybox-root build with --json is a documented event', asy
   t.deepEqual(validate(schema, { type: 'log', time: 'yesterday', level: 'loud', message: 'x', extra: 1 }), ['log: undocumented field extra', 'log: level is "loud", not "debug" | "info" | "warn" | "error"', 'log: time yesterday is not ISO 8601 UTC']);
 });
 
+test('with phase checkpoints: checkpoint events, and phase-end saying cached or why not, are documented', async (t) => {
+  const dir = await tmpDir('dib-events-');
+  const args = ['build', '--json', '-o', 'img', '-t', 'tar', '--work-dir', path.join(dir, 'work'), '--image-cache', path.join(dir, 'cache'), 'busybox-root', fixtureElement('probe')];
+  const schema = documentedSchema();
+  const events = async () => {
+    const r = await dib(args, { cwd: dir, env: { DIB_NO_CACHE: '' } });
+    t.is(r.exitCode, 0, r.all);
+    return r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  };
+  const cold = await events();
+  t.deepEqual(cold.flatMap((e) => validate(schema, e)), []);
+  t.deepEqual(cold.filter((e) => e.type === 'checkpoint').map((e) => [e.checkpoint, e.action]), [['root', 'stored'], ['post-install', 'stored'], ['post-root', 'stored'], ['image', 'stored']]);
+  t.true(cold.filter((e) => e.type === 'phase-end').every((e) => e.cached === false && typeof e.reason === 'string'));
+  const warm = await events();
+  t.deepEqual(warm.flatMap((e) => validate(schema, e)), []);
+  t.true(warm.filter((e) => e.type === 'phase-end').every((e) => e.cached === true && e.reason === undefined));
+  t.deepEqual(warm.filter((e) => e.type === 'checkpoint').map((e) => [e.checkpoint, e.action]), [['image', 'restored']]);
+  t.false(warm.some((e) => e.type === 'tap-start'));
+});
+
 test('a failing build ends with a result carrying the error code, message and hint', async (t) => {
   const dir = await tmpDir('dib-events-');
   const r = await dib(['build', '--json', '-o', 'img', '-t', 'tar', '--work-dir', path.join(dir, 'work'), 'busybox-root', fixtureElement('fail-at')], {

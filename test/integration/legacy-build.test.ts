@@ -10,7 +10,7 @@ import test from 'ava';
 import { execa } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
-import { CLI, dib, FIXTURES } from '../helpers/cli.js';
+import { CLI, dib, FIXTURES, testEnv } from '../helpers/cli.js';
 import { mountsUnder, mountsUnderSeenBy, pidOf } from '../helpers/mounts.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { gitRepo } from '../helpers/git.js';
@@ -309,7 +309,7 @@ root('Ctrl-C during a chroot script: the script is killed, /tmp/in_target.d and 
     cwd: dir,
     reject: false,
     all: true,
-    env: { ELEMENTS_PATH: ELEMENTS },
+    env: testEnv({ ELEMENTS_PATH: ELEMENTS }),
   });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the build never reached the sleep')), 90_000);

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { sweepStaleOutputs, isDibTempOutput } from '@dib/core';
 import { OutputSet } from '#core/output/set.js';
 import { isLocked } from '#core/cache/lock.js';
-import { CLI, dib } from '../helpers/cli.js';
+import { CLI, dib, testEnv } from '../helpers/cli.js';
 import { mountsUnder } from '../helpers/mounts.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -101,7 +101,7 @@ for (const sig of ['SIGINT', 'SIGKILL'] as const) {
     await writeFile(path.join(shim, 'qemu-img'), `#!/bin/bash\nif [ "$1" = convert ]; then exec -a ${marker} sleep 600; fi\nexec /usr/bin/qemu-img "$@"\n`, { mode: 0o755 });
     t.teardown(() => execa('pkill', ['-9', '-f', marker], { reject: false }).then(() => undefined));
     const next = s.args('two');
-    const child = spawn(process.execPath, [CLI, ...next.args], { env: { ...process.env, ...next.env, PATH: `${shim}:${process.env.PATH}` }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...next.args], { env: testEnv({ ...process.env, ...next.env, PATH: `${shim}:${process.env.PATH}` }), stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
     child.stdout.on('data', (d) => (log += d));
     child.stderr.on('data', (d) => (log += d));

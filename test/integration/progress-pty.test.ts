@@ -6,7 +6,7 @@ import test from 'ava';
 import { execa } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
-import { CLI, dib } from '../helpers/cli.js';
+import { CLI, dib, testEnv } from '../helpers/cli.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const ESC = '\x1b';
@@ -20,7 +20,7 @@ function sh(s: string): string {
 /** Run dib on a pseudo-terminal 120 columns wide; returns everything the terminal received. */
 async function dibOnPty(args: string[], cwd: string, env: Record<string, string> = {}) {
   const cmd = `stty cols 120 rows 40 2>/dev/null; exec node ${[CLI, ...args].map(sh).join(' ')}`;
-  const r = await execa('script', ['-qfec', cmd, '/dev/null'], { cwd, reject: false, env: { TERM: 'xterm', CI: '', DIB_PROGRESS: '', ...env }, stdin: 'ignore' });
+  const r = await execa('script', ['-qfec', cmd, '/dev/null'], { cwd, reject: false, env: testEnv({ TERM: 'xterm', CI: '', DIB_PROGRESS: '', ...env }), stdin: 'ignore' });
   return { exitCode: r.exitCode ?? -1, out: String(r.stdout).replace(/\r\n/g, '\n') };
 }
 

@@ -30,6 +30,8 @@ test("DIB_ENV records the caller's DIB_* only, not element defaults or dib's sta
     compress: true,
     skipBase: false,
     offline: false,
+    noCache: false,
+    refresh: false,
     workDir: '/tmp',
   };
   const elements = [el('a', { DIB_A_DEFAULT: '1' }), el('b', (env) => ({ DIB_B_FN: `${env.DIB_RELEASE}-fn` }))];

@@ -38,7 +38,7 @@ test('the status line shows phase, element and tap, taps done in the phase, and 
   s.r.handle(start);
   s.r.handle({ type: 'phase-start', time: T, phase: 'root', taps: 1 });
   s.advance(1500);
-  s.r.handle({ type: 'phase-end', time: T, phase: 'root', seconds: 1 });
+  s.r.handle({ type: 'phase-end', time: T, phase: 'root', seconds: 1, cached: false });
   s.r.handle({ type: 'phase-start', time: T, phase: 'extra-data', taps: 4 });
   s.r.handle({ type: 'tap-start', time: T, phase: 'extra-data', element: 'pkg-map', tap: 'create-pkg-map-dir', stage: 10 });
   t.is(s.r.statusLine(), 'dib 1.5s [2/10] extra-data | pkg-map: 10-create-pkg-map-dir | [----------] 0/4 taps');
@@ -76,7 +76,7 @@ test('after the phases, the status counts outputs written', (t) => {
   const s = setup();
   s.r.handle(start);
   s.r.handle({ type: 'phase-start', time: T, phase: 'cleanup', taps: 1 });
-  s.r.handle({ type: 'phase-end', time: T, phase: 'cleanup', seconds: 0 });
+  s.r.handle({ type: 'phase-end', time: T, phase: 'cleanup', seconds: 0, cached: false });
   t.regex(s.r.statusLine(), /writing outputs \| \[----------\] 0\/2 outputs$/);
   s.r.handle({ type: 'output', time: T, path: '/x/img.tar', format: 'tar', bytes: 10 });
   t.regex(s.r.statusLine(), /\[#####-----\] 1\/2 outputs$/);

@@ -142,6 +142,8 @@ export async function runCommand(
   const contained = await containment();
   const [cmd, argv] = contained ? namespaceArgv(contained, 'command', [file, ...args]) : [file, [...args]];
   const interactive = options.interactive === true;
+  // execa's result type is computed from literal options; these are chosen at run time (stdio,
+  // input), which its overloads cannot follow: the child is typed by what this module uses of it
   const child = execa(cmd, argv, {
     env: contained ? namespaceEnv(env) : env,
     extendEnv: false,

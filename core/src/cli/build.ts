@@ -43,7 +43,10 @@ async function buildInside(parsed: Parsed, argv: string[], guard: ProcessGuard, 
   const flags = { json: parsed.values.has('json'), quiet: parsed.values.has('quiet'), break: stringValue(parsed, 'break'), checkReproducible: parsed.values.has('check-reproducible') };
   const configPath = stringValue(parsed, 'config');
   const where = configPath ? `loading the config ${configPath}` : `loading the config (searched in ${process.cwd()})`;
-  const { config } = await guard.race(where, loadCommandConfig(parsed));
+  const loaded = await guard.race(where, loadCommandConfig(parsed));
+  // --check-reproducible builds twice for real: a second build from checkpoints would compare
+  // the first build with itself
+  const config = flags.checkReproducible ? { ...loaded.config, noCache: true } : loaded.config;
   if (process.getuid && process.getuid() !== 0) {
     throw new DibError('E_NOT_ROOT', 'dib build needs root (it runs chroot and mounts /proc, /sys and /dev in the image tree)', {
       hint: 'run it as root: sudo dib build …',

@@ -183,6 +183,24 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: async () => (await import('./diff.js')).diffCommand,
   },
   {
+    name: 'cache',
+    summary: 'list the cache entries (phase checkpoints, cached outputs, roots) or prune them',
+    synopsis: 'ls|prune [options]',
+    description:
+      "Lists what the cache dir holds (ls): each phase checkpoint, each build's cached outputs and each bootstrapped root, with its size, its age, when a build last used it and the image it was made for. prune removes entries, all of them or with --older-than those no build used for that long; an entry a running build is using is kept. Every entry is removed under its own lock, so prune can run while builds do.",
+    settings: ['cacheDir'],
+    options: [
+      { long: 'older-than', value: 'AGE', doc: 'prune only entries no build used for AGE: 30d, 12h, 2w (a bare number is days)' },
+      { long: 'kind', value: 'KIND', doc: 'only entries of this kind', complete: ['checkpoints', 'outputs', 'roots'] },
+      { long: 'dry-run', doc: 'prune: say what would be removed, remove nothing' },
+      JSON_OPTION('ls: print the entries as one JSON object'),
+      CONFIG_OPTION,
+    ],
+    positionals: ['ls', 'prune'],
+    examples: ['dib cache ls', 'dib cache prune --older-than 30d', 'dib cache prune --kind checkpoints'],
+    load: async () => (await import('./cache.js')).cacheCommand,
+  },
+  {
     name: 'boot',
     summary: 'boot an image in QEMU and wait for the login prompt',
     synopsis: '[options] IMAGE',

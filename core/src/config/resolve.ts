@@ -192,6 +192,11 @@ export async function resolveConfigDetailed(opts: ResolveOptions): Promise<Resol
   if (loaded === undefined) delete config.file;
   // who asked for the elements, for "required by" in element errors
   config.elementsFrom = sources.elements?.some((x) => x.kind === 'cli') ? 'command line' : 'config';
+  if (config.refresh === true && config.offline === true) {
+    throw new DibError('E_USAGE', '--refresh and --offline cannot go together: --refresh makes cached roots and checkpoints again, which needs the network', {
+      hint: 'drop --refresh to build from the cache only, or --offline (DIB_OFFLINE) to refresh',
+    });
+  }
   const elements = config.elements as string[];
   if (opts.requireElements !== false && elements.length === 0) {
     throw new DibError('E_USAGE', loaded ? `${path.basename(loaded.file)}: no elements to build` : 'no elements given and no dib config found in ' + opts.cwd, {

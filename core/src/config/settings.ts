@@ -112,6 +112,13 @@ export interface SettingSpec<S extends v.GenericSchema = v.GenericSchema, R = un
   jsonSchema?: Record<string, unknown>;
   /** the resolved value is a byte count (for display) */
   bytes?: boolean;
+  /**
+   * Where phase checkpoints key the value (pipeline/checkpoints-inputs.ts): absent, in every
+   * checkpoint (any tap may read the config); `image`, only in the cached outputs' key (only
+   * the image writing reads it); `none`, nowhere (it says where or how dib runs, not what it
+   * makes, or it is keyed in another form: the elements' content, the build variables).
+   */
+  cacheKey?: 'image' | 'none';
   /** the value a build uses (`value` is undefined only when there is no default) */
   resolve?(value: v.InferOutput<S> | undefined, ctx: ResolveContext): R;
 }
@@ -189,6 +196,7 @@ function blockDeviceProblem(value: unknown): RefineProblem | undefined {
 
 export const SETTINGS = {
   $schema: setting({
+    cacheKey: 'none',
     schema: v.string('must be a string (the path or URL of schema.json)'),
     doc: "the JSON Schema this file follows, for editors; dib ignores it",
     type: 'string',
@@ -196,6 +204,7 @@ export const SETTINGS = {
     example: "'./node_modules/@dib/core/schema.json'",
   }),
   elements: setting({
+    cacheKey: 'none',
     schema: stringList('element name'),
     doc: 'elements to build from: names, package names or paths',
     type: 'string[]',
@@ -207,6 +216,7 @@ export const SETTINGS = {
     default: [],
   }),
   elementsPath: setting({
+    cacheKey: 'none',
     schema: stringList('directory'),
     doc: 'directories holding DIB elements, searched before the built-ins',
     type: 'string[]',
@@ -228,6 +238,7 @@ export const SETTINGS = {
     env: { name: 'ARCH' },
   }),
   name: setting({
+    cacheKey: 'none',
     schema: name('a file name'),
     doc: 'output base name, relative to the config file (a trailing .TYPE is dropped with one type)',
     type: 'string',
@@ -243,6 +254,7 @@ export const SETTINGS = {
     },
   }),
   types: setting({
+    cacheKey: 'image',
     // open: elements add output formats (the output-format registry), so the names are
     // checked against the build's registry once its elements are applied (did-you-mean there)
     schema: v.pipe(
@@ -274,6 +286,7 @@ export const SETTINGS = {
     merge: 'append',
   }),
   env: setting({
+    cacheKey: 'none',
     schema: v.record(v.string(), v.string('must be a string (quote numbers: "1")'), 'must be a map of NAME: "value" strings'),
     refine: (value) =>
       Object.keys(value)
@@ -314,6 +327,7 @@ export const SETTINGS = {
     merge: 'assign',
   }),
   imageSize: setting({
+    cacheKey: 'image',
     schema: sizeSchema('GiB'),
     doc: 'image size: a number of GiB or a size with a unit',
     type: "number (GiB) \\| string (`'4GiB'`)",
@@ -325,6 +339,7 @@ export const SETTINGS = {
     resolve: (value) => (value === undefined ? undefined : sizeBytes(value, GiB)),
   }),
   imageExtraSize: setting({
+    cacheKey: 'image',
     schema: sizeSchema('MiB'),
     doc: 'free space added to the root filesystem’s content instead of the default headroom: MiB, or a size with a unit',
     type: "number (MiB) \\| string (`'1GiB'`)",
@@ -336,6 +351,7 @@ export const SETTINGS = {
     resolve: (value) => (value === undefined ? undefined : sizeBytes(value, MiB)),
   }),
   cacheDir: setting({
+    cacheKey: 'none',
     schema: name('a directory'),
     doc: 'cache directory for downloads and bootstrapped roots',
     type: 'string',
@@ -396,6 +412,7 @@ export const SETTINGS = {
     env: { name: 'MAX_ONLINE_RESIZE', parse: integerText },
   }),
   qemuImgOptions: setting({
+    cacheKey: 'image',
     schema: v.pipe(v.string('must be a string of qemu-img -o options'), v.regex(/^[^\s]*$/, "must be comma-separated key=value pairs without blanks (e.g. 'compat=1.1,cluster_size=131072')")),
     doc: 'options for `qemu-img convert -o` (qcow2): comma-separated key=value',
     type: 'string',
@@ -405,6 +422,7 @@ export const SETTINGS = {
     env: { name: 'QEMU_IMG_OPTIONS' },
   }),
   qcow2Compression: setting({
+    cacheKey: 'image',
     schema: v.picklist(['zstd', 'zlib'], "must be 'zstd' or 'zlib'"),
     doc: 'compression of a compressed qcow2: `zstd` (fast; readers need QEMU 5.1 or newer) or `zlib` (what every qcow2 reader takes)',
     type: "`'zstd'`\\|`'zlib'`",
@@ -459,6 +477,7 @@ export const SETTINGS = {
     },
   }),
   checksum: setting({
+    cacheKey: 'image',
     schema: v.boolean('must be true or false'),
     doc: 'write `.md5` and `.sha256` files next to each image',
     type: 'boolean',
@@ -476,6 +495,7 @@ export const SETTINGS = {
     },
   }),
   compress: setting({
+    cacheKey: 'image',
     schema: v.boolean('must be true or false'),
     doc: 'compress qcow2 output',
     type: 'boolean',
@@ -493,6 +513,7 @@ export const SETTINGS = {
     flag: { long: 'skip-base', short: 'n' },
   }),
   offline: setting({
+    cacheKey: 'none',
     schema: v.boolean('must be true or false'),
     doc: 'use only cached downloads',
     type: 'boolean',
@@ -501,7 +522,27 @@ export const SETTINGS = {
     flag: { long: 'offline' },
     env: { name: 'DIB_OFFLINE', parse: truthy },
   }),
+  noCache: setting({
+    cacheKey: 'none',
+    schema: v.boolean('must be true or false'),
+    doc: 'ignore phase checkpoints and cached outputs: run every phase, store none (cached roots and packages are still used)',
+    type: 'boolean',
+    default: false,
+    example: 'true',
+    flag: { long: 'no-cache' },
+    env: { name: 'DIB_NO_CACHE', parse: truthy },
+  }),
+  refresh: setting({
+    cacheKey: 'none',
+    schema: v.boolean('must be true or false'),
+    doc: 'make cached roots, phase checkpoints and outputs again (use none, store new ones)',
+    type: 'boolean',
+    default: false,
+    example: 'true',
+    flag: { long: 'refresh' },
+  }),
   logfile: setting({
+    cacheKey: 'none',
     schema: name('a file name'),
     doc: 'append the timestamped log to this file',
     type: 'string',
@@ -510,6 +551,7 @@ export const SETTINGS = {
     flag: { long: 'logfile', value: 'FILE', complete: 'file' },
   }),
   workDir: setting({
+    cacheKey: 'none',
     schema: name('a directory'),
     doc: 'where build directories are made',
     type: 'string',

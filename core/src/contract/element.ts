@@ -38,6 +38,23 @@ export interface PkgMap {
   release?: Record<string, Record<string, Record<string, string>>>;
 }
 
+/** What an element's taps read that dib cannot see (see `cacheInputs`). */
+export interface CacheInputs {
+  /** absolute paths of host files the taps read: their content is hashed (a missing file counts too) */
+  files?: readonly string[];
+  /** variables of the caller's environment that host taps read (build variables are keyed already) */
+  env?: readonly string[];
+  /** other inputs by name, as text: a mirror's Release file digest, a version asked from an API */
+  values?: Readonly<Record<string, string>>;
+}
+
+export interface CacheInputsContext {
+  /** the build environment */
+  env: Readonly<Env>;
+  /** true for --offline: compute nothing that needs the network */
+  offline: boolean;
+}
+
 export interface ElementDefinition {
   /** Element name as users write it (`debian-minimal`), DIB's spelling. */
   name: string;
@@ -67,6 +84,14 @@ export interface ElementDefinition {
   arches?: readonly string[] | ((env: Readonly<Env>) => readonly string[] | undefined);
   /** host tools needed (by `dib doctor` and the pre-flight check) */
   hostTools?: HostTool[] | ((env: Readonly<Env>) => HostTool[]);
+  /**
+   * What this element's taps read besides what phase checkpoints key already (the element's own
+   * package, the build environment, the config): host files, variables of the caller's
+   * environment, anything else as named values. `false`: the element cannot be keyed (it
+   * fetches something that changes without notice), so no checkpoint is used or stored from
+   * the first phase it taps on. A function is called once per build, before the first phase.
+   */
+  cacheInputs?: false | CacheInputs | ((ctx: CacheInputsContext) => false | CacheInputs | Promise<false | CacheInputs>);
   /** Tap the build's hooks. Called once per build, in resolved element order. */
   apply?(build: Build): void | Promise<void>;
 }

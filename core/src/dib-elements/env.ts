@@ -123,7 +123,7 @@ export function markPreview<T extends (env: Readonly<Env>) => Env>(fn: T): T {
 }
 
 export function isPreview(fn: unknown): boolean {
-  return typeof fn === 'function' && (fn as unknown as Record<symbol, unknown>)[PREVIEW] === true;
+  return typeof fn === 'function' && Reflect.get(fn, PREVIEW) === true;
 }
 
 const originalsOf = new WeakMap<object, Readonly<Record<string, string | undefined>>>();

@@ -9,7 +9,8 @@ export type BuildEvent =
   | { type: 'log'; time: string; level: LogLevel; scope?: string; phase?: string; message: string }
   | { type: 'build-start'; time: string; name: string; elements: string[]; types: string[] }
   | { type: 'phase-start'; time: string; phase: string; taps: number }
-  | { type: 'phase-end'; time: string; phase: string; seconds: number }
+  | { type: 'phase-end'; time: string; phase: string; seconds: number; cached: boolean; reason?: string }
+  | { type: 'checkpoint'; time: string; checkpoint: string; action: 'restored' | 'stored' | 'kept'; key: string; seconds: number; bytes?: number; reason?: string }
   | { type: 'tap-start'; time: string; phase: string; element: string; tap: string; stage: number }
   | { type: 'tap-end'; time: string; phase: string; element: string; tap: string; stage: number; seconds: number; ok: boolean }
   | { type: 'progress'; time: string; label: string; done: number; total?: number; unit?: string }

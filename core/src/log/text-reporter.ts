@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import type { BuildEvent, EventBus } from './events.js';
 import { dibTimestamp, tapLabel } from './events.js';
+import { formatBytes } from '../util/bytes.js';
 
 export interface TextReporterOptions {
   /** where lines go (default process.stderr) */
@@ -32,7 +33,15 @@ export function formatLine(ev: BuildEvent, noTimestamp = false): string | undefi
     case 'tap-end':
       return `${ts}${ev.element}: ${ev.phase}/${tapLabel(ev.stage, ev.tap)} ${ev.ok ? 'completed' : 'FAILED'} in ${ev.seconds.toFixed(3)} s`;
     case 'phase-end':
-      return `${ts}phase ${ev.phase} done in ${ev.seconds.toFixed(3)} s`;
+      if (ev.cached) return `${ts}phase ${ev.phase}: cached`;
+      return `${ts}phase ${ev.phase} done in ${ev.seconds.toFixed(3)} s${ev.reason ? ` (not cached: ${ev.reason})` : ''}`;
+    case 'checkpoint': {
+      const what = ev.checkpoint === 'image' ? 'the outputs' : `checkpoint ${ev.checkpoint}`;
+      const size = ev.bytes !== undefined ? `, ${formatBytes(ev.bytes)}` : '';
+      if (ev.action === 'restored') return `${ts}${what} restored from the cache in ${ev.seconds.toFixed(3)} s (${ev.key})`;
+      if (ev.action === 'stored') return `${ts}${what} stored in the cache in ${ev.seconds.toFixed(3)} s (${ev.key}${size})`;
+      return `${ts}${what} not stored: ${ev.reason ?? 'unknown'}`;
+    }
     case 'output':
       return undefined; // the writers log each output themselves; the event is for --json
     case 'result':
@@ -43,9 +52,9 @@ export function formatLine(ev: BuildEvent, noTimestamp = false): string | undefi
 }
 
 /** The per-phase timing table printed at the end of a build. */
-export function timingTable(phases: ReadonlyArray<{ phase: string; seconds: number }>, total: number): string[] {
+export function timingTable(phases: ReadonlyArray<{ phase: string; seconds: number; cached?: boolean }>, total: number): string[] {
   const lines = ['Phase timings:', `  ${'phase'.padEnd(14)} ${'seconds'.padStart(9)}`];
-  for (const p of phases) lines.push(`  ${p.phase.padEnd(14)} ${p.seconds.toFixed(3).padStart(9)}`);
+  for (const p of phases) lines.push(`  ${p.phase.padEnd(14)} ${p.cached ? '   cached' : p.seconds.toFixed(3).padStart(9)}`);
   lines.push(`  ${'total'.padEnd(14)} ${total.toFixed(3).padStart(9)}`);
   return lines;
 }

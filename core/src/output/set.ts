@@ -182,6 +182,11 @@ export class OutputSet {
     return this.items.map((i) => i.to);
   }
 
+  /** Everything the commit will do (staged paths, removals, directories): the outputs cache keeps it. */
+  plan(): { items: Array<{ from: string; to: string }>; remove: string[]; dirs: Array<{ path: string; mode: number; uid?: number; gid?: number }> } {
+    return { items: this.items.map((i) => ({ ...i })), remove: [...this.removals], dirs: [...this.dirs].map(([p, d]) => ({ path: p, ...d })) };
+  }
+
   /** Put every staged output in place, as one set; then drop the staging directories. */
   async commit(): Promise<void> {
     if (this.settled) return;

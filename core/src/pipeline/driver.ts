@@ -20,11 +20,16 @@ import { collectInventory, writeReport, writeSbom, type CollectedInventory } fro
 import { OUTPUT_SET_KEY, OutputSet } from '../output/set.js';
 import { breakpointRunner, type Breakpoints } from './breakpoints.js';
 import { enterLegacyPhase, prepareLegacy } from '../dib-elements/driver.js';
+import { Checkpoints, type CheckpointRecord } from './checkpoints.js';
 import { assertDiskBuildable, needsDiskImage } from '../disk/buildable.js';
 
 export interface PhaseTiming {
   phase: string;
   seconds: number;
+  /** the phase's result came from a checkpoint (or the outputs from the cache): it did not run */
+  cached?: boolean;
+  /** why it was not cached, when checkpoints could have served it */
+  reason?: string;
 }
 
 export interface BuildResult {
@@ -36,6 +41,8 @@ export interface BuildResult {
   /** the bill of materials (`sbom.spdx.json`, `sbom.cdx.json`), when an element inventoried the image */
   sbom?: string[];
   error?: DibError;
+  /** what became of each phase checkpoint (undefined: checkpoints were not keyed) */
+  checkpoints?: CheckpointRecord[];
 }
 
 export interface RunBuildOptions {
@@ -62,6 +69,8 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
   const outputSet = new OutputSet(log, path.dirname(build.config.name));
   build.state.set(OUTPUT_SET_KEY, outputSet);
   let inventory: CollectedInventory | undefined;
+  let checkpoints: Checkpoints | undefined;
+  let cachedSbom: string[] | undefined;
   try {
     // the disk is planned once, here: a bad block-device config fails before any work, and
     // every phase sees DIB's layout variables (DIB_ROOT_LABEL, …) as DIB exports them before
@@ -72,8 +81,6 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
     if (needsDiskImage(build.config.types)) await assertDiskBuildable(layout);
     await build.makeWorkDir();
     build.sealEnv(layoutEnv(layout));
-    // directory elements: DIB's hooks tree (TMP_HOOKS_PATH), before any tap runs
-    await prepareLegacy(build);
     const root = build.paths.targetRoot;
     mounts = new ChrootMounts(root, log, signal);
     const m = mounts;
@@ -87,64 +94,108 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
       target: createChrootRunner({ root, log, signal, env: { ...hostEnv(), ...env }, prepare: () => m.mount() }),
     });
     const { host, target } = phaseRunners({ ...build.env, TARGET_ROOT: root });
-    const brk = breakpointRunner(opts.breakpoints, { root, env: { ...build.env, TARGET_ROOT: root }, log, mount: () => m.mount(), host, target });
-
-    const runPhase = async (phase: PhaseName) => {
-      if (signal.aborted) throw new DibError('E_INTERRUPTED', `interrupted before the ${phase} phase`);
+    const phaseEnv = { ...build.env, TARGET_ROOT: root };
+    // phase checkpoints: keyed now; the outputs of an earlier build when nothing changed
+    const cp = await Checkpoints.open(build, {
+      mounts: m,
+      context: (phase) => build.phaseContext(phase, phaseEnv, phaseRunners(phaseEnv)),
+      breakpoints: (opts.breakpoints?.points.size ?? 0) > 0,
+    });
+    checkpoints = cp;
+    const reused = await cp.reuseOutputs(outputSet);
+    const cachedPhase = (phase: PhaseName) => {
       const info = PHASES.find((p) => p.phase === phase)!;
-      const hook = build.phaseHooks[info.hook];
-      const env = { ...build.env, TARGET_ROOT: root };
-      const ctx = build.phaseContext(phase, env, phaseRunners(env));
-      build.currentPhase = phase;
-      // directory elements: the hooks tree read-only at /tmp/in_target.d during chroot phases
-      const leaveLegacy = await enterLegacyPhase(build, phase, info.where, signal);
-      try {
-        await brk(`before-${phase}`, info.where);
-        bus.emit({ type: 'phase-start', time: now(), phase, taps: hook.taps.length });
-        log.info(`Running phase ${phase} (${hook.taps.length} tap${hook.taps.length === 1 ? '' : 's'})`);
-        const p0 = performance.now();
-        try {
-          await hook.promise(ctx);
-        } catch (e) {
-          // a failed, timed-out or abandoned tap's commands do not run on into the break shell or the unmount
-          await stopRunningCommands();
-          if (!(isDibError(e) && e.code === 'E_INTERRUPTED')) await brk('after-error', info.where).catch(() => undefined);
-          throw e;
-        } finally {
-          const seconds = (performance.now() - p0) / 1000;
-          phases.push({ phase, seconds });
-          bus.emit({ type: 'phase-end', time: now(), phase, seconds });
-        }
-        await brk(`after-${phase}`, info.where);
-      } finally {
-        await leaveLegacy();
-      }
-      build.currentPhase = undefined;
+      bus.emit({ type: 'phase-start', time: now(), phase, taps: build.phaseHooks[info.hook].taps.length });
+      phases.push({ phase, seconds: 0, cached: true });
+      bus.emit({ type: 'phase-end', time: now(), phase, seconds: 0, cached: true });
     };
+    if (reused) {
+      for (const p of PHASES) cachedPhase(p.phase);
+      outputs = reused.outputs.map((o) => ({ ...o, format: o.format as WrittenOutput['format'] }));
+      cachedSbom = reused.sbom;
+      phases.push({ phase: 'images', seconds: 0, cached: true });
+    } else {
+      // directory elements: DIB's hooks tree (TMP_HOOKS_PATH), before any tap runs
+      await prepareLegacy(build);
+      const brk = breakpointRunner(opts.breakpoints, { root, env: phaseEnv, log, mount: () => m.mount(), host, target });
 
-    await runPhase('root');
-    await assertRootDeployed(root, build.elements.map((e) => e.name));
-    await swapInResolvConf(root);
-    await m.mount();
-    for (const phase of ['extra-data', 'pre-install', 'install', 'post-install', 'post-root'] as const) await runPhase(phase);
-    await m.unmount();
-    await fs.remove(path.join(root, 'lost+found'));
+      const runPhase = async (phase: PhaseName) => {
+        if (signal.aborted) throw new DibError('E_INTERRUPTED', `interrupted before the ${phase} phase`);
+        const info = PHASES.find((p) => p.phase === phase)!;
+        const hook = build.phaseHooks[info.hook];
+        const env = { ...build.env, TARGET_ROOT: root };
+        const ctx = build.phaseContext(phase, env, phaseRunners(env));
+        build.currentPhase = phase;
+        // directory elements: the hooks tree read-only at /tmp/in_target.d during chroot phases
+        const leaveLegacy = await enterLegacyPhase(build, phase, info.where, signal);
+        try {
+          await brk(`before-${phase}`, info.where);
+          bus.emit({ type: 'phase-start', time: now(), phase, taps: hook.taps.length });
+          log.info(`Running phase ${phase} (${hook.taps.length} tap${hook.taps.length === 1 ? '' : 's'})`);
+          const p0 = performance.now();
+          try {
+            await hook.promise(ctx);
+          } catch (e) {
+            // a failed, timed-out or abandoned tap's commands do not run on into the break shell or the unmount
+            await stopRunningCommands();
+            if (!(isDibError(e) && e.code === 'E_INTERRUPTED')) await brk('after-error', info.where).catch(() => undefined);
+            throw e;
+          } finally {
+            const seconds = (performance.now() - p0) / 1000;
+            const { reason } = cp.status(phase);
+            phases.push({ phase, seconds, ...(reason ? { reason } : {}) });
+            bus.emit({ type: 'phase-end', time: now(), phase, seconds, cached: false, ...(reason ? { reason } : {}) });
+          }
+          await brk(`after-${phase}`, info.where);
+        } finally {
+          await leaveLegacy();
+        }
+        build.currentPhase = undefined;
+      };
 
-    await writeFstab(build, layout);
-    await runPhase('block-device');
-    await m.mount();
-    for (const phase of ['pre-finalise', 'finalise', 'cleanup'] as const) await runPhase(phase);
-    await m.unmount();
-    await finaliseBase(root);
-    // reproducible output: build-time noise out of the tree, every time clamped
-    if (build.config.sourceDateEpoch !== undefined) await normaliseTree(root, build.config.sourceDateEpoch, host, log);
-    // the packages of the finished tree, for the bill of materials (written with the report)
-    inventory = await collectInventory(build);
+      // the longest prefix of matching checkpoints is restored; the phases after it run, and
+      // the tree is stored after root, post-install and post-root (checkpoints.ts)
+      await cp.start();
+      if (cp.restored('root')) cachedPhase('root');
+      else {
+        await runPhase('root');
+        await assertRootDeployed(root, build.elements.map((e) => e.name));
+        await cp.save('root');
+      }
+      if (!cp.restored('post-install')) {
+        await swapInResolvConf(root);
+        await cp.noteResolvConf();
+        await m.mount();
+        for (const phase of ['extra-data', 'pre-install', 'install', 'post-install'] as const) await runPhase(phase);
+        await cp.save('post-install');
+      } else for (const phase of ['extra-data', 'pre-install', 'install', 'post-install'] as const) cachedPhase(phase);
+      if (!cp.restored('post-root')) {
+        await m.mount();
+        await runPhase('post-root');
+        await cp.save('post-root');
+      } else cachedPhase('post-root');
+      await m.unmount();
+      await fs.remove(path.join(root, 'lost+found'));
 
-    // not a DIB phase, but where the rest of the time goes: shown in the timing table
-    const w0 = performance.now();
-    outputs = await writeImages(build, host);
-    phases.push({ phase: 'images', seconds: (performance.now() - w0) / 1000 });
+      await writeFstab(build, layout);
+      await runPhase('block-device');
+      await m.mount();
+      for (const phase of ['pre-finalise', 'finalise', 'cleanup'] as const) await runPhase(phase);
+      await m.unmount();
+      await finaliseBase(root);
+      // reproducible output: build-time noise out of the tree, every time clamped
+      if (build.config.sourceDateEpoch !== undefined) await normaliseTree(root, build.config.sourceDateEpoch, host, log);
+      // the packages of the finished tree, for the bill of materials (written with the report)
+      inventory = await collectInventory(build);
+
+      if (cp.seconds > 0) phases.push({ phase: 'checkpoints', seconds: cp.seconds });
+
+      // not a DIB phase, but where the rest of the time goes: shown in the timing table
+      const w0 = performance.now();
+      outputs = await writeImages(build, host);
+      const { reason } = cp.status('images');
+      phases.push({ phase: 'images', seconds: (performance.now() - w0) / 1000, ...(reason ? { reason } : {}) });
+    }
   } catch (e) {
     error = toDibError(e);
   } finally {
@@ -158,7 +209,7 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
     }
   }
   const seconds = (performance.now() - t0) / 1000;
-  const result: BuildResult = { ok: !error, seconds, phases, outputs, error };
+  const result: BuildResult = { ok: !error, seconds, phases, outputs, error, ...(checkpoints?.enabled ? { checkpoints: checkpoints.records() } : {}) };
   if (!error) {
     if (inventory) {
       try {
@@ -166,6 +217,13 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
       } catch (e) {
         log.warn(`could not write the bill of materials: ${(e as Error).message}`);
       }
+    } else if (cachedSbom) result.sbom = cachedSbom;
+    try {
+      // a build whose every checkpoint is cached keeps its outputs for the next one
+      await checkpoints?.saveOutputs(outputSet, { outputs: result.outputs, ...(result.sbom ? { sbom: result.sbom } : {}) });
+      if (checkpoints?.enabled) result.checkpoints = checkpoints.records();
+    } catch (e) {
+      log.warn(`could not keep the outputs in the cache: ${(e as Error).message}`);
     }
     try {
       result.report = await writeReport(build, result);

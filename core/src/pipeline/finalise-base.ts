@@ -15,14 +15,18 @@ async function lexists(p: string): Promise<boolean> {
   }
 }
 
+/** What the build's resolv.conf holds while the phases run: the host's. */
+export async function hostResolvConf(): Promise<string> {
+  return fs.readFile('/etc/resolv.conf', 'utf8').catch(() => 'nameserver 8.8.8.8\n');
+}
+
 /** After root: keep the image's resolv.conf as .ORIG and put the host's in place. */
 export async function swapInResolvConf(root: string): Promise<void> {
   const etc = path.join(root, 'etc');
   await fs.ensureDir(etc);
   const conf = path.join(etc, 'resolv.conf');
   if (await lexists(conf)) await fs.rename(conf, `${conf}.ORIG`);
-  const host = await fs.readFile('/etc/resolv.conf', 'utf8').catch(() => 'nameserver 8.8.8.8\n');
-  await fs.writeFile(conf, host, { mode: 0o644 });
+  await fs.writeFile(conf, await hostResolvConf(), { mode: 0o644 });
 }
 
 /** In finalise_base: keep a resolv.conf an element made a symlink, else restore .ORIG. */

@@ -26,7 +26,10 @@ export interface BuildReport {
   arch: string;
   dib: { version: string };
   elements: Array<{ name: string; kind: string; package?: string; version?: string; dir: string }>;
-  phases: Array<{ phase: string; seconds: number; taps: Array<{ element: string; tap: string; stage: number; seconds: number }> }>;
+  /** per phase: its time, whether it came from a checkpoint (`cached`) and, when not, why (`reason`) */
+  phases: Array<{ phase: string; seconds: number; cached: boolean; reason?: string; taps: Array<{ element: string; tap: string; stage: number; seconds: number }> }>;
+  /** each phase checkpoint (and `image`, the cached outputs): its key, and whether it was restored or stored */
+  checkpoints?: Array<{ name: string; key: string; action: string; reason?: string }>;
   outputs: Array<{ path: string; format: string; bytes: number; sha256: string }>;
   sbom?: string[];
 }
@@ -72,8 +75,11 @@ export async function writeReport(build: DibBuild, result: BuildResult): Promise
     phases: result.phases.map((p) => ({
       phase: p.phase,
       seconds: Number(p.seconds.toFixed(3)),
+      cached: p.cached === true,
+      ...(p.reason ? { reason: p.reason } : {}),
       taps: build.tapTimings.filter((t) => t.phase === p.phase).map((t) => ({ element: t.element, tap: t.name, stage: t.stage, seconds: Number(t.seconds.toFixed(3)) })),
     })),
+    ...(result.checkpoints ? { checkpoints: result.checkpoints } : {}),
     outputs: result.outputs.map((o) => ({ path: o.path, format: o.format, bytes: o.bytes, sha256: o.sha256 })),
     ...(result.sbom ? { sbom: result.sbom } : {}),
   };

@@ -139,6 +139,8 @@ function defaultConfig(work: string, elements: readonly ResolvedElement[], over:
     compress: true,
     skipBase: false,
     offline: false,
+    noCache: false,
+    refresh: false,
     workDir: work,
     ...over,
   };

@@ -28,6 +28,11 @@ export default defineOsElement({
     return arch ? [arch] : undefined;
   },
   hostTools: [{ command: 'busybox', package: 'busybox-static', why: 'busybox-root copies the static busybox into the image' }],
+  // the root is a copy of a host file: a new busybox on the host makes a new root
+  cacheInputs: ({ env }) => {
+    const bb = findStaticBusyboxSync(env.DIB_BUSYBOX || undefined);
+    return { files: bb ? [bb] : [] };
+  },
   apply(build) {
     // No package manager: requests (rsync for install-static, git for source-repositories…)
     // are answered with a warning naming what the image goes without, not an error, so the

@@ -34,6 +34,8 @@ export interface BootstrapOptions {
   aptArchiveDir?: string | false;
   /** default: cache.offline or a non-empty DIB_OFFLINE */
   offline?: boolean;
+  /** make the root again even when a cached one is usable, and cache the new one (`--refresh`) */
+  refresh?: boolean;
   /** PATH used to find mmdebstrap/debootstrap/zstd (default process.env.PATH) */
   searchPath?: string;
   /** where the debootstrap scripts live (to pick a fallback script for releases it does not know) */
@@ -171,7 +173,13 @@ export async function bootstrapRoot(opts: BootstrapOptions): Promise<BootstrapRe
   const rootsDir = cache.path('roots');
   await fs.mkdir(rootsDir, { recursive: true }).catch(() => undefined);
   const tarballOf = (file: string) => path.join(rootsDir, file);
+  let refreshSaid = false;
   const usable = (m: CacheEntryManifest): boolean => {
+    if (opts.refresh && !offline) {
+      if (!refreshSaid) log.info(`--refresh: making the cached root ${key} again`);
+      refreshSaid = true;
+      return false;
+    }
     if (offline || settings.maxAgeDays === undefined) return true;
     // the data file's age, as DIB judges its debootstrap tarballs (touch it to keep it)
     const st = statSync(tarballOf(m.file), { throwIfNoEntry: false });

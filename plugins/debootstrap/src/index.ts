@@ -1,11 +1,12 @@
 import { promises as fs } from 'node:fs';
-import { defineElement, type Env, type HostTool, type PhaseContext } from '@dib/core';
+import { defineElement, type CacheInputs, type Env, type HostTool, type PhaseContext } from '@dib/core';
 import { preseedPackageList } from '@dib/element-package-installs';
 import { bootstrapRoot } from './bootstrap.js';
 import { emptyTargetDir, onPathSync, readTargetFile, resolveInRoot, targetExists, writeTargetFile } from './fsutil.js';
 import { enableLocales, hostsFile, interfacesWithSource, interfaceStanza, localeGenLine, networkdFile, waitOnlineDropIn } from './networking.js';
 import { bootstrapPackages, bootstrapSources, DEBOOTSTRAP_RESULT, preseedEnabled } from './hooks.js';
 import { splitList } from './words.js';
+import { resolveBootstrapSettings } from './settings.js';
 
 export { bootstrapRoot, postBootstrap, removeHostFiles, HOST_COPIED_FILES } from './bootstrap.js';
 export type { BootstrapOptions, BootstrapResult } from './bootstrap.js';
@@ -50,6 +51,7 @@ async function bootstrap(ctx: PhaseContext): Promise<void> {
     include: bootstrapPackages(ctx.build, ctx.env),
     preseed,
     sources: bootstrapSources(ctx.build, ctx.env),
+    refresh: ctx.config.refresh === true,
   });
   const { include, preseed: preseeded } = result.settings;
   ctx.state.set(DEBOOTSTRAP_RESULT, { key: result.key, tool: result.tool, hit: result.hit, tarball: result.tarball, timings: result.timings, include, preseed: preseeded });
@@ -73,6 +75,20 @@ function hostTools(env: Readonly<Env>): HostTool[] {
   tools.push({ command: 'tar', package: 'tar', why: 'caches bootstrapped roots' });
   tools.push({ command: 'zstd', package: 'zstd', why: 'compresses cached bootstrapped roots' });
   return tools;
+}
+
+/**
+ * What the root tap reads from the host besides the build variables, for phase checkpoints:
+ * the keyring that verifies the archive, and which tool the host has (mmdebstrap and
+ * debootstrap make different roots).
+ */
+function cacheInputs({ env }: { env: Readonly<Env> }): CacheInputs {
+  try {
+    const s = resolveBootstrapSettings({ env, available: { mmdebstrap: onPathSync('mmdebstrap'), debootstrap: onPathSync('debootstrap') } });
+    return { files: [s.keyring], values: { tool: s.tool } };
+  } catch {
+    return {}; // a bad setting fails the root phase with its own message
+  }
 }
 
 async function debianNetworking(ctx: PhaseContext): Promise<void> {
@@ -141,6 +157,7 @@ export default defineElement({
     release: { debian: { bullseye: { 'cloud-initramfs-growroot': 'cloud-initramfs-growroot' } } },
   },
   hostTools,
+  cacheInputs,
   apply(build) {
     build.hooks.root.tapPromise({ name: 'debootstrap', stage: 8 }, bootstrap);
     build.hooks.install.tapPromise({ name: 'debian-networking', stage: 10 }, debianNetworking);

@@ -1,6 +1,6 @@
 import { chmod, lstat, mkdir, readdir, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { bindMount, defineElement, DibError, getImageHooks, getPackageHooks, imagePath, stateKey, unmount } from '@dib/core';
+import { bindMount, defineElement, DibError, getCheckpointHooks, getImageHooks, getPackageHooks, imagePath, stateKey, unmount } from '@dib/core';
 import type { Build, PackageRequest, PhaseContext } from '@dib/core';
 import { manifestDirPath } from '@dib/element-manifests';
 import {
@@ -277,7 +277,7 @@ function sharedAptCache(build: Build) {
   return {
     /** root 50 `shared-apt-cache` */
     async mount(ctx: PhaseContext): Promise<void> {
-      if (ctx.env.DIB_APT_LOCAL_CACHE === '0') return;
+      if (release || ctx.env.DIB_APT_LOCAL_CACHE === '0') return;
       const distro = ctx.env.DISTRO_NAME;
       if (!distro) throw new DibError('E_TAP_FAILED', 'dpkg: DISTRO_NAME is not set, cannot pick the apt cache', { hint: 'the operating-system element sets DISTRO_NAME' });
       if (!ctx.cache.writable) {
@@ -321,6 +321,8 @@ export default defineElement({
   deps: ['install-bin', 'manifests', 'package-installs'],
   provides: [],
   environment: { DIB_ADD_APT_KEYS: '' },
+  // copy-apt-keys reads the key files of the host directory DIB_ADD_APT_KEYS
+  cacheInputs: ({ env }) => ({ files: env.DIB_ADD_APT_KEYS ? [env.DIB_ADD_APT_KEYS] : [] }),
   hostTools: [
     { command: 'mount', package: 'mount', why: 'bind-mounts the shared apt archive cache into the image' },
     { command: 'umount', package: 'mount', why: 'unmounts the shared apt archive cache' },
@@ -335,6 +337,13 @@ export default defineElement({
     h.root.tapPromise({ name: 'shared-apt-cache', stage: 50 }, (ctx) => cache.mount(ctx));
     h.root.tapPromise({ name: 'trim-dpkg', stage: 50 }, trimDpkg);
     h.postRoot.tapPromise({ name: 'unmount-apt-cache', stage: 999 }, () => cache.unmount());
+    // a phase checkpoint is stored with nothing mounted in the tree; the archive is mounted
+    // again for the phases that follow, up to post-root (also when they follow a restored one)
+    const checkpoints = getCheckpointHooks(build);
+    checkpoints.suspend.tapPromise('dpkg', () => cache.unmount());
+    checkpoints.resume.tapPromise('dpkg', async (ctx, at) => {
+      if (at.after === 'root' || at.after === 'post-install') await cache.mount(ctx);
+    });
     h.preInstall.tapPromise({ name: 'disable-apt-recommends', stage: 0 }, disableAptRecommends);
     h.preInstall.tapPromise({ name: 'apt-get-update', stage: 99 }, aptGetUpdate);
     h.finalise.tapPromise({ name: 'clean-up-cache', stage: 99 }, cleanUpCache);
