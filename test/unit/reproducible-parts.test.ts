@@ -12,7 +12,7 @@ import { crc32c } from '#core/disk/ext-times.js';
 import { mke2fsArgs, mkfsVfatArgs } from '#core/disk/mkfs.js';
 import { patchVhdFooter, vhdChecksum, VHD_EPOCH } from '#core/output/vhd.js';
 import { defaultSeed } from '#core/pipeline/seed.js';
-import { clampShadow, removeBuildNoise } from '#core/pipeline/normalise-tree.js';
+import { clampShadow, removeBuildNoise, seedFirstBootNames } from '#core/pipeline/normalise-tree.js';
 import { tmpDir, writeTree } from '../helpers/tmp.js';
 
 test('ids: one seed and purpose give one id; UUIDs are version 4, volume ids 8 hex digits', (t) => {
@@ -156,4 +156,24 @@ test('build-time noise is removed; the rest of the tree, and what links point at
   await writeTree(bare, { 'etc/ssh/ssh_host_rsa_key': 'k', 'usr/bin/ssh-keygen': '' });
   t.deepEqual((await removeBuildNoise(bare, 0)).removed, []);
   t.true(await fs.pathExists(path.join(bare, 'etc/ssh/ssh_host_rsa_key')));
+});
+
+test("open-iscsi's initiator name: dib's GenerateName=yes placeholder before install (never over a file that is there), dropped when open-iscsi did not come", async (t) => {
+  const root = await tmpDir();
+  t.deepEqual(await seedFirstBootNames(root), ['/etc/iscsi/initiatorname.iscsi']);
+  const file = path.join(root, 'etc/iscsi/initiatorname.iscsi');
+  t.regex(await fs.readFile(file, 'utf8'), /^GenerateName=yes$/m);
+  // the package came: its postinst left the file alone (it exists), and the reader is there
+  await writeTree(root, { 'usr/lib/open-iscsi/startup-checks.sh': 'grep -q "^GenerateName=yes"' });
+  t.false((await removeBuildNoise(root, 0)).removed.includes('/etc/iscsi/initiatorname.iscsi'));
+  t.true(await fs.pathExists(file));
+  // a name already there (a cached root, an element) is not replaced
+  await fs.writeFile(file, 'InitiatorName=iqn.1993-08.org.debian:01:given\n');
+  t.deepEqual(await seedFirstBootNames(root), []);
+  t.is(await fs.readFile(file, 'utf8'), 'InitiatorName=iqn.1993-08.org.debian:01:given\n');
+  // no open-iscsi in the end: the placeholder and the directory made for it go
+  const bare = await tmpDir();
+  await seedFirstBootNames(bare);
+  t.deepEqual((await removeBuildNoise(bare, 0)).removed, ['/etc/iscsi/initiatorname.iscsi']);
+  t.false(await fs.pathExists(path.join(bare, 'etc/iscsi')));
 });

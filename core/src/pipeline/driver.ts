@@ -11,7 +11,7 @@ import { ChrootMounts } from '../chroot/mounts.js';
 import { createChrootRunner, createHostRunner, stopRunningCommands } from '../chroot/run.js';
 import type { DibBuild } from './build.js';
 import { assertRootDeployed, finaliseBase, swapInResolvConf } from './finalise-base.js';
-import { normaliseTree } from './normalise-tree.js';
+import { normaliseTree, seedFirstBootNames } from './normalise-tree.js';
 import { writeFstab, writeImages, type WrittenOutput } from './finish.js';
 import { layoutEnv } from '../disk/layout.js';
 import type { Env } from '../vocabulary.js';
@@ -165,6 +165,8 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
       if (!cp.restored('post-install')) {
         await swapInResolvConf(root);
         await cp.noteResolvConf();
+        // reproducible output: names packages would make at random on install are made on first boot
+        if (build.config.sourceDateEpoch !== undefined) await seedFirstBootNames(root);
         await m.mount();
         for (const phase of ['extra-data', 'pre-install', 'install', 'post-install'] as const) await runPhase(phase);
         await cp.save('post-install');

@@ -9,7 +9,11 @@
  *  - state that must be unique per machine: random seeds, a filled /var/lib/dbus/machine-id,
  *    the systemd journal, and SSH host keys — generated on first boot by a unit dib installs, as
  *    DIB's runtime-ssh-host-keys element does (only where systemd can run it);
- *  - dates: /etc/shadow's last password change (days since 1970) clamped to the epoch's day.
+ *  - dates: /etc/shadow's last password change (days since 1970) clamped to the epoch's day;
+ *  - before any package is installed (`seedFirstBootNames`): open-iscsi's initiator name, which
+ *    its postinst makes at random unless the file exists, is left to the first start of iscsid
+ *    (`GenerateName=yes`, Debian's own mechanism), so neither the tree nor the initramfs that
+ *    copies it holds a build-time random name.
  * /var/log's files are already empty (finalise_base truncates them, dpkg's and apt's logs too).
  */
 import fs from 'fs-extra';
@@ -131,6 +135,7 @@ export async function removeBuildNoise(root: string, epoch: number): Promise<Nor
     }
   }
   changed.push(...(await sshHostKeysOnFirstBoot(root, removed)));
+  removed.push(...(await dropUnreadFirstBootNames(root)));
   removed.sort();
   return { removed, changed };
 }
@@ -168,4 +173,36 @@ export async function normaliseTree(root: string, epoch: number, host: CommandRu
   log.info(`reproducible output: removed ${r.removed.length} build-time files from the tree, stabilised ${r.changed.length}, clamped every time to SOURCE_DATE_EPOCH=${epoch}`);
   for (const p of [...r.removed, ...r.changed]) log.debug(`normalised ${p}`);
   return r;
+}
+
+/** The file open-iscsi's postinst fills with a random name when it does not exist. */
+const ISCSI_NAME_FILE = 'etc/iscsi/initiatorname.iscsi';
+const ISCSI_NAME_TEXT = `## Written by dib for reproducible images: iscsid makes this initiator's
+## unique InitiatorName on its first start (open-iscsi's startup-checks.sh).
+GenerateName=yes
+`;
+
+/**
+ * Reproducible output, before the packages are installed: names a package would make at random
+ * at install time are made on first boot instead (open-iscsi's InitiatorName). A file that is
+ * already there (from the root cache, or an element) is left alone. Returns the image paths written.
+ */
+export async function seedFirstBootNames(root: string): Promise<string[]> {
+  const file = await imagePath(root, ISCSI_NAME_FILE, { followLast: false });
+  if (await lexists(file)) return [];
+  await fs.ensureDir(path.dirname(file));
+  await fs.writeFile(file, ISCSI_NAME_TEXT, { mode: 0o644 });
+  return [`/${ISCSI_NAME_FILE}`];
+}
+
+/** dib's placeholder goes again when open-iscsi (which reads it) was not installed after all. */
+async function dropUnreadFirstBootNames(root: string): Promise<string[]> {
+  const file = await imagePath(root, ISCSI_NAME_FILE, { followLast: false });
+  if ((await fs.readFile(file, 'utf8').catch(() => '')) !== ISCSI_NAME_TEXT) return [];
+  for (const reader of ['usr/lib/open-iscsi/startup-checks.sh', 'lib/open-iscsi/startup-checks.sh']) {
+    if (await lexists(await imagePath(root, reader))) return [];
+  }
+  await fs.remove(file);
+  await fs.rmdir(path.dirname(file)).catch(() => undefined); // only when empty
+  return [`/${ISCSI_NAME_FILE}`];
 }
