@@ -7,7 +7,8 @@ import { execa } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { dib, fixtureElement, testEnv } from '../helpers/cli.js';
-import { mountsUnder, mountsUnderSeenBy, pidOf } from '../helpers/mounts.js';
+import { mountsUnder, mountsUnderSeenBy } from '../helpers/mounts.js';
+import { MARKER_VAR, newMarker, processesWithMarker } from '../helpers/fault.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 test('busybox-root to tar runs every phase in order and leaves nothing behind', async (t) => {
@@ -68,7 +69,9 @@ test('SIGINT mid-phase kills the chroot process, unmounts, removes the work dir 
   const dir = await tmpDir();
   const work = path.join(dir, 'work');
   const { CLI } = await import('../helpers/cli.js');
-  const child = execa('node', [CLI, 'build', '-o', 'z', '-t', 'tar', '--work-dir', work, 'busybox-root', fixtureElement('sleep-in')], { cwd: dir, reject: false, all: true, env: testEnv() });
+  // the build's processes are told from other sessions' by a marker in their environment
+  const marker = newMarker();
+  const child = execa('node', [CLI, 'build', '-o', 'z', '-t', 'tar', '--work-dir', work, 'busybox-root', fixtureElement('sleep-in')], { cwd: dir, reject: false, all: true, env: testEnv({ [MARKER_VAR]: marker }) });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the build never reached the sleep')), 60_000);
     child.all!.on('data', (d: Buffer) => {
@@ -80,7 +83,7 @@ test('SIGINT mid-phase kills the chroot process, unmounts, removes the work dir 
   });
   // the chroot's mounts exist in the build's sandbox, and never in the host's mount table
   t.deepEqual(await mountsUnder(work), [], 'no build mount in the host table');
-  const sleeper = await pidOf('sleep 120');
+  const sleeper = (await processesWithMarker(marker)).find((p) => p.cmd === 'sleep 120')?.pid;
   t.truthy(sleeper);
   t.true((await mountsUnderSeenBy(sleeper!, work)).some((m) => m.endsWith('/mnt/dev/pts')), 'the chroot mounts are there, in the sandbox');
   child.kill('SIGINT');
@@ -91,8 +94,7 @@ test('SIGINT mid-phase kills the chroot process, unmounts, removes the work dir 
   t.deepEqual(await fs.readdir(work), []);
   t.false(await fs.pathExists(path.join(dir, 'z.tar')));
   // no sleep left running in a chroot
-  const ps = (await execa('ps', ['-eo', 'args'])).stdout;
-  t.false(ps.includes('sleep 120'));
+  t.deepEqual(await processesWithMarker(marker), []);
 });
 
 test('dib plan lists the ordered taps with their elements', async (t) => {

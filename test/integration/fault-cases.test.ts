@@ -11,7 +11,7 @@ import { execa } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { isDibTempOutput } from '@dib/core';
-import { CLI, dib, fixtureElement } from '../helpers/cli.js';
+import { CLI, REPO, dib, fixtureElement, testEnv } from '../helpers/cli.js';
 import { MARKER_VAR, leftovers, newMarker, pollUntil, processesWithMarker, startDib, stopWith, type RunningDib } from '../helpers/fault.js';
 import { mountsUnder } from '../helpers/mounts.js';
 import { tmpDir, writeTree } from '../helpers/tmp.js';
@@ -235,4 +235,27 @@ root('where namespaces cannot be made (no CAP_SYS_ADMIN): E_SANDBOX with the fix
   t.is(doc.exitCode, 1);
   t.regex(doc.stdout, /FAIL {2}sandbox: mount and PID namespaces cannot be made here/);
   t.regex(doc.stdout, /doctor: not ready \(.*sandbox/);
+});
+
+root('in a plain chroot (its / not a mount point): E_SANDBOX says so and how to make one; nothing is left', async (t) => {
+  // a root directory with the host's /usr and the repository bound in, entered with chroot from
+  // a mount namespace of the test's own (the binds vanish with it)
+  const r0 = await fs.mkdtemp('/var/tmp/dib-plain-chroot-');
+  for (const d of ['usr', 'proc', 'dev', 'tmp', 'etc', REPO.slice(1)]) await fs.ensureDir(path.join(r0, d));
+  for (const l of ['bin', 'lib', 'lib64', 'sbin']) await fs.symlink(`usr/${l}`, path.join(r0, l));
+  await fs.copy('/etc/passwd', path.join(r0, 'etc/passwd'));
+  const inside = `cd /tmp && exec node ${CLI} build -o x -t tar busybox-root`;
+  const script = [`mount --rbind /usr ${r0}/usr`, `mount --rbind /dev ${r0}/dev`, `mount --rbind ${REPO} ${r0}${REPO}`, `mount -t proc proc ${r0}/proc`, `exec chroot ${r0} sh -c '${inside}'`].join(' && ');
+  try {
+    const r = await execa('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script], { reject: false, all: true, env: testEnv(), timeout: 60_000 });
+    t.is(r.exitCode, 1, r.all);
+    t.regex(r.stderr, /E_SANDBOX\] cannot make the build's sandbox: the root directory is not a mount point/);
+    t.regex(r.stderr, /hint: make \/ a mount point before entering the chroot \(mount --bind DIR DIR, then chroot DIR\)/);
+    t.deepEqual(await fs.readdir(path.join(r0, 'tmp')), [], 'no work dir, no output');
+  } finally {
+    const leaked = (await fs.readFile('/proc/self/mountinfo', 'utf8')).includes(r0);
+    t.false(leaked, 'the binds were in the test namespace only');
+    // never through a bind of the host's /usr
+    if (!leaked) await execa('rm', ['-rf', '--one-file-system', r0]);
+  }
 });

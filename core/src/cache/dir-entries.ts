@@ -21,7 +21,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { DibError, isDibError } from '../errors.js';
 import { indexDifference, indexDir, indexText, indexTextSha256, parseIndexText } from './dir-index.js';
-import { CACHE_TEMP_MARKER, cacheWriteProblem, type EntryHost } from './entries.js';
+import { CACHE_TEMP_MARKER, cacheWriteProblem, readManifestFile, type EntryHost } from './entries.js';
 import { acquireLock, withFileLock, type HeldLock } from './lock.js';
 
 /** Bump when the layout of a directory entry changes. */
@@ -132,20 +132,10 @@ export class DirEntryStore {
 
   /** The manifest of `key`, unverified; undefined when there is none, 'corrupt' when unreadable. */
   async manifest(key: string): Promise<DirEntryManifest | 'corrupt' | undefined> {
-    let text: string;
-    try {
-      text = await fs.readFile(this.manifestPath(key), 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
-    }
-    try {
-      const m = JSON.parse(text) as DirEntryManifest;
-      if (m.format !== DIR_ENTRY_FORMAT || m.key !== key || m.kind !== this.kind || typeof m.instance !== 'string' || typeof m.created !== 'string') return 'corrupt';
-      return m;
-    } catch {
-      return 'corrupt';
-    }
+    return readManifestFile<DirEntryManifest>(
+      this.manifestPath(key),
+      (m) => m.format === DIR_ENTRY_FORMAT && m.key === key && m.kind === this.kind && typeof m.instance === 'string' && typeof m.created === 'string',
+    );
   }
 
   /** Why the tree of `m` is not the one committed (undefined when it is). */

@@ -24,6 +24,26 @@ import { acquireLock, withFileLock, type LockOptions } from './lock.js';
 /** Bump when the manifest's meaning changes. */
 export const ENTRY_FORMAT = 1;
 
+/**
+ * A cache manifest file, unverified: undefined when there is none, 'corrupt' when it is not JSON
+ * or `valid` refuses its shape (written by another format, cut short, edited by hand).
+ */
+export async function readManifestFile<T>(file: string, valid: (m: T) => boolean): Promise<T | 'corrupt' | undefined> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  try {
+    const m = JSON.parse(text) as T;
+    return m !== null && typeof m === 'object' && valid(m) ? m : 'corrupt';
+  } catch {
+    return 'corrupt';
+  }
+}
+
 export type EntryManifest = CacheEntryManifest;
 
 /** What an entry store needs from the cache that holds it. */
@@ -103,20 +123,10 @@ export class EntryStore {
 
   /** The manifest of `key`, unverified; undefined when there is none, 'corrupt' when unreadable. */
   async manifest(key: string): Promise<EntryManifest | 'corrupt' | undefined> {
-    let text: string;
-    try {
-      text = await fs.readFile(this.manifestPath(key), 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
-    }
-    try {
-      const m = JSON.parse(text) as EntryManifest;
-      if (m.format !== ENTRY_FORMAT || m.key !== key || typeof m.sha256 !== 'string' || typeof m.bytes !== 'number' || typeof m.file !== 'string' || m.file.includes('/')) return 'corrupt';
-      return m;
-    } catch {
-      return 'corrupt';
-    }
+    return readManifestFile<EntryManifest>(
+      this.manifestPath(key),
+      (m) => m.format === ENTRY_FORMAT && m.key === key && typeof m.sha256 === 'string' && typeof m.bytes === 'number' && typeof m.file === 'string' && !m.file.includes('/'),
+    );
   }
 
   /** Check an entry's data against its manifest (size, then sha256). */

@@ -1,11 +1,15 @@
 /**
  * Measure the content of each filesystem in the tree, like `du -x --apparent-size` rounded up
  * to 4 KiB blocks per entry (every inode counts at least one block, which also keeps ext4's
- * inode budget of `-i 4096` in reach). Hard links count once; other devices are skipped
- * (mounts such as /proc); each entry counts for the deepest mount point holding it.
+ * inode budget of `-i 4096` in reach). Hard links count once; whatever is mounted below the
+ * tree is skipped (/proc, /sys, a bind), found in the mount table rather than by device number:
+ * the tree is an overlayfs of cached layers, and over layers on two filesystems (the work dir on
+ * a tmpfs /tmp, the cache on disk) each file reports its own layer's device. Each entry counts
+ * for the deepest mount point of the layout holding it.
  */
-import { lstatSync, readdirSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseMountinfo } from '../chroot/mounts.js';
 import type { DiskLayout } from './layout.js';
 import { alignUp } from './size.js';
 
@@ -17,7 +21,12 @@ export function measureTree(treeDir: string, layout: DiskLayout): Map<string, nu
   const usage = new Map<string, number>();
   for (const p of points) usage.set(p, 0);
   if (!points.has('/')) usage.set('/', 0);
-  const rootStat = lstatSync(treeDir);
+  const root = realpathSync(treeDir);
+  const mounted = new Set(
+    parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8'))
+      .map((m) => m.mountPoint)
+      .filter((p) => p.startsWith(`${root}/`)),
+  );
   const seen = new Set<string>();
 
   const walk = (abs: string, rel: string, owner: string) => {
@@ -36,7 +45,7 @@ export function measureTree(treeDir: string, layout: DiskLayout): Map<string, nu
       } catch {
         continue;
       }
-      if (st.dev !== rootStat.dev) continue;
+      if (mounted.has(childAbs)) continue;
       let o = owner;
       if (e.isDirectory() && points.has(childRel)) o = childRel;
       if (st.nlink > 1 && !st.isDirectory()) {
@@ -50,6 +59,6 @@ export function measureTree(treeDir: string, layout: DiskLayout): Map<string, nu
     }
   };
   usage.set('/', (usage.get('/') ?? 0) + BLOCK);
-  walk(treeDir, '/', '/');
+  walk(root, '/', '/');
   return usage;
 }

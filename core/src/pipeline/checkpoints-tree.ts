@@ -19,8 +19,8 @@
 import { execa } from 'execa';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { DibError } from '../errors.js';
-import { mountsBelow } from '../chroot/mounts.js';
+import { DibError, isDibError } from '../errors.js';
+import { mount, mountsBelow, unmount } from '../chroot/mounts.js';
 import type { Logger } from '../vocabulary.js';
 
 export const OVERLAY_OPTIONS = ['redirect_dir=on', 'index=off', 'metacopy=off', 'volatile'];
@@ -28,6 +28,12 @@ export const OVERLAY_OPTIONS = ['redirect_dir=on', 'index=off', 'metacopy=off', 
 /** lowerdir= escaping: `\`, `:` and `,` are special. */
 function escapeLower(p: string): string {
   return p.replace(/([\\:,])/g, '\\$1');
+}
+
+/** The reason a mount through the seam failed (E_MOUNT); any other error goes on up. */
+function mountFailure(e: unknown): string {
+  if (isDibError(e) && e.code === 'E_MOUNT') return e.message.replace(/^mount .*? failed: /, '');
+  throw e;
 }
 
 export class LayeredTree {
@@ -44,6 +50,8 @@ export class LayeredTree {
     /** a directory of the work dir for upper and work directories */
     readonly scratch: string,
     private readonly log: Logger,
+    /** the build's abort signal: no new mount once it fired */
+    private readonly signal?: AbortSignal,
   ) {}
 
   get mounted(): boolean {
@@ -82,14 +90,15 @@ export class LayeredTree {
     // the tree's root directory keeps the mode of TARGET_ROOT (0755), as a plain dir would
     if (!this.lowers.length) await fs.chmod(lowers[0]!, 0o755);
     const dirs = [`lowerdir=${lowers.map(escapeLower).join(':')}`, `upperdir=${escapeLower(this.upperDir)}`, `workdir=${escapeLower(work)}`];
-    let r = await execa('mount', ['-t', 'overlay', 'overlay', '-o', [...dirs, ...this.options].join(','), this.root], { reject: false });
-    if (r.exitCode !== 0 && this.options.includes('volatile')) {
+    const attempt = () => mount(['-t', 'overlay', 'overlay', '-o', [...dirs, ...this.options].join(','), this.root], { log: this.log, signal: this.signal });
+    let failed = await attempt().then(() => undefined, mountFailure);
+    if (failed && this.options.includes('volatile')) {
       // a kernel before 5.10 has no `volatile`: the same tree, synced on unmount
       this.options = this.options.filter((o) => o !== 'volatile');
-      r = await execa('mount', ['-t', 'overlay', 'overlay', '-o', [...dirs, ...this.options].join(','), this.root], { reject: false });
+      failed = await attempt().then(() => undefined, mountFailure);
     }
-    if (r.exitCode !== 0) {
-      throw new DibError('E_CHECKPOINT', `could not mount the layered image tree at ${this.root}: ${(r.stderr || r.stdout).split('\n')[0]}`, {
+    if (failed) {
+      throw new DibError('E_CHECKPOINT', `could not mount the layered image tree at ${this.root}: ${failed}`, {
         hint: 'phase checkpoints need overlayfs (kernel 5.10 or later, as root); build with --no-cache to do without them',
       });
     }
@@ -101,8 +110,7 @@ export class LayeredTree {
     if (!this.mountedNow) return;
     const below = (await mountsBelow(this.root)).filter((p) => p !== path.resolve(this.root));
     if (below.length) throw new DibError('E_CHECKPOINT', `cannot unmount the image tree: ${below[0]} is still mounted below it`, { hint: 'an element left a mount in the tree; release it in a checkpoint suspend tap' });
-    const r = await execa('umount', [this.root], { reject: false });
-    if (r.exitCode !== 0) throw new DibError('E_CHECKPOINT', `could not unmount the image tree ${this.root}: ${r.stderr.split('\n')[0]}`, { hint: `find what still uses it with: fuser -vm ${this.root}` });
+    await unmount(this.root, this.log);
     this.mountedNow = false;
     await fs.rm(path.join(this.scratch, `work-${this.n - 1}`), { recursive: true, force: true });
   }

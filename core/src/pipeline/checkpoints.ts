@@ -25,7 +25,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DirEntryStore, type DirEntryManifest, type OpenedEntry } from '../cache/dir-entries.js';
 import { indexDir, linkGroups, parseIndexText } from '../cache/dir-index.js';
-import { mountsBelow, type ChrootMounts } from '../chroot/mounts.js';
+import { mountsBelow, unmount, type ChrootMounts } from '../chroot/mounts.js';
 import { getCheckpointHooks } from '../contract/checkpoint-hooks.js';
 import type { PhaseContext } from '../contract/build.js';
 import type { PhaseName } from '../contract/phases.js';
@@ -285,7 +285,7 @@ export class Checkpoints {
       this.storing = false;
       return undefined; // nothing to restore, nothing to store: a plain directory
     }
-    const tree = new LayeredTree(this.build.paths.targetRoot, path.join(this.build.paths.buildDir, 'layers'), this.build.log);
+    const tree = new LayeredTree(this.build.paths.targetRoot, path.join(this.build.paths.buildDir, 'layers'), this.build.log, this.build.signal);
     for (const r of restored) tree.pushLower(path.join(r.entry.dir, 'tree'));
     try {
       await tree.mount();
@@ -303,7 +303,8 @@ export class Checkpoints {
     this.tree = tree;
     this.build.cleanup.push('unmount the layered image tree', async () => {
       await this.deps.mounts.unmount();
-      await tree.unmount().catch(async () => execa('umount', ['-l', tree.root], { reject: false }));
+      // the seam retries a busy tree and detaches it lazily at last
+      await tree.unmount().catch(async () => unmount(tree.root, this.build.log));
       for (const r of this.releases.splice(0)) await r();
     });
     const top = restored.at(-1);

@@ -31,6 +31,14 @@ export async function probeSandbox(pathEnv = process.env.PATH): Promise<SandboxP
   const r = await execa(file, args, { reject: false, timeout: 10_000, env: namespaceEnv(process.env), extendEnv: false });
   if (r.exitCode === 0) return { ok: true, tools };
   const why = String(r.stderr || r.message).split('\n').filter(Boolean).pop() ?? `exit status ${r.exitCode}`;
+  if (/cannot change root filesystem propagation/.test(why)) {
+    // a plain chroot: its / is a directory, not a mount point, so no mount propagation can be set on it
+    return {
+      ok: false,
+      problem: `the root directory is not a mount point (dib runs in a plain chroot?), so the build's mount namespace cannot be made private (${why})`,
+      hint: 'make / a mount point before entering the chroot (mount --bind DIR DIR, then chroot DIR), or run dib in a container; or set ' + `${NO_SANDBOX_ENV}=1 to build without the sandbox`,
+    };
+  }
   return {
     ok: false,
     problem: `mount and PID namespaces cannot be made here (${why})`,
