@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'E_BLOCK_DEVICE_CONFIG'
   | 'E_DISK'
   | 'E_OUTPUT'
+  | 'E_OUTPUT_TYPE'
   | 'E_HOST_TOOL_MISSING'
   | 'E_INTERRUPTED'
   | 'E_OFFLINE_CACHE_MISS'
@@ -133,7 +134,7 @@ export class DibError extends Error {
 }
 
 /** What the pre-flight finds before any work: the build as asked cannot run (exit 2, like usage). */
-const PREFLIGHT_CODES: ReadonlySet<ErrorCode> = new Set(['E_OUTPUT_DIR', 'E_WORK_DIR', 'E_CACHE_DIR', 'E_IMAGE_SIZE', 'E_PARTITIONS_TOO_BIG', 'E_ARCH_UNSUPPORTED', 'E_RELEASE_NOT_FOUND']);
+const PREFLIGHT_CODES: ReadonlySet<ErrorCode> = new Set(['E_OUTPUT_DIR', 'E_WORK_DIR', 'E_CACHE_DIR', 'E_IMAGE_SIZE', 'E_PARTITIONS_TOO_BIG', 'E_ARCH_UNSUPPORTED', 'E_RELEASE_NOT_FOUND', 'E_OUTPUT_TYPE']);
 
 /** What the user asked for cannot be built as written: the element set or the disk layout. */
 const REQUEST_CODES: ReadonlySet<ErrorCode> = new Set(['E_ELEMENT_NOT_FOUND', 'E_NO_OS', 'E_ALREADY_PROVIDED', 'E_BLOCK_DEVICE_CONFIG']);

@@ -49,8 +49,13 @@ export type { PackageHooks, PackageAction, PackageRequest, MapRequest, PkgMapToo
 export { createHostRunner, createChrootRunner, commandLine } from './chroot/run.js';
 export { bindMount, unmount } from './chroot/mounts.js';
 export { silentLogger } from './log/logger.js';
-export { writeOutputs, requiredHostTools, stageOutput, isDibTempOutput, sweepStaleOutputs } from './output/index.js';
-export type { OutputFile, WriteOutputsOptions } from './output/index.js';
+export { writeOutputs, requiredHostTools, stageOutput, isDibTempOutput, sweepStaleOutputs, defineOutputFormat, BUILTIN_OUTPUT_FORMATS } from './output/index.js';
+export type { OutputFile, WriteOutputsOptions, OutputFormat, OutputJob, OutputOptions } from './output/index.js';
+export { getOutputHooks } from './contract/output-hooks.js';
+export type { OutputHooks, OutputFormatCollector } from './contract/output-hooks.js';
+export { outputFormats } from './pipeline/output-formats.js';
+export { seededIds } from './disk/ids.js';
+export type { IdSource } from './disk/ids.js';
 export { bootImage } from './boot/index.js';
 export type { BootOptions, BootResult } from './boot/index.js';
 export { planLayout } from './disk/index.js';

@@ -2,8 +2,10 @@
  * End to end, as a user gets dib: the workspace packages published to a local registry
  * (verdaccio on 127.0.0.1), a fresh project with `npm i -D dib` and the repository's default
  * config (dib.config.ts: vm + block-device-efi + debian-minimal), `npx dib build` there; then
- * the disk is checked without mounting it and booted in QEMU under UEFI and under BIOS to the
- * login prompt. (test/integration/npm-registry.test.ts covers the registry paths in detail.)
+ * the disk is checked without mounting it, built a second time from the warm cache (the same
+ * qcow2, byte for byte: SOURCE_DATE_EPOCH and the seed make it reproducible) and booted in QEMU
+ * under UEFI and under BIOS to the login prompt. (test/integration/npm-registry.test.ts covers
+ * the registry paths in detail.)
  */
 import test from 'ava';
 import { execa } from 'execa';
@@ -16,6 +18,11 @@ import { tmpDir } from '../helpers/tmp.js';
 
 const dirP = tmpDir('dib-e2e-');
 let built: Promise<{ dir: string; base: string; project: string }> | undefined;
+/** Reproducible output: every time clamped to this, the identifiers from the config's seed. */
+const SOURCE_DATE_EPOCH = '1700000000';
+/** Both builds: the same output path (the image records it, as DIB_MANIFEST_SAVE_DIR). */
+const buildArgs = (dir: string, base: string) => ['dib', 'build', '-o', base, '-t', 'qcow2,tar', '--checksum', '--work-dir', path.join(dir, 'work')];
+const buildEnv = () => cleanEnv({ SOURCE_DATE_EPOCH });
 
 function buildOnce() {
   built ??= (async () => {
@@ -35,11 +42,7 @@ function buildOnce() {
     }
     await fs.copy(path.join(REPO, 'dib.config.ts'), path.join(project, 'dib.config.ts'));
     const base = path.join(dir, 'debian');
-    const r = await run('npx', ['dib', 'build', '-o', base, '-t', 'qcow2,tar', '--checksum', '--work-dir', path.join(dir, 'work')], {
-      cwd: project,
-      env: cleanEnv(),
-      timeout: 30 * 60 * 1000,
-    });
+    const r = await run('npx', buildArgs(dir, base), { cwd: project, env: buildEnv(), timeout: 30 * 60 * 1000 });
     if (r.exitCode !== 0) throw new Error(`build failed (${r.exitCode}):\n${r.all.split('\n').slice(-60).join('\n')}`);
     return { dir, base, project };
   })();
@@ -109,6 +112,37 @@ test.serial('the default image builds, and its disk holds what DIB would put the
   t.is((await fs.stat(`${base}.d/build-report.json`)).mode & 0o777, 0o600);
   t.is((await fs.stat(`${base}.d/dib-manifests/dib_environment`)).mode & 0o777, 0o600);
   t.true(report.outputs.some((o: { format: string }) => o.format === 'qcow2'));
+});
+
+test.serial('built again from the warm cache, the default image is the same qcow2, byte for byte', async (t) => {
+  const { dir, base, project } = await buildOnce();
+  const first = await fs.readJson(`${base}.d/build-report.json`);
+  const sha = (report: { outputs: Array<{ format: string; sha256: string }> }, f: string) => report.outputs.find((o) => o.format === f)!.sha256;
+  // the first build's outputs wait aside, for dib diff when the two differ
+  const aside = path.join(dir, 'first-build');
+  await fs.ensureDir(aside);
+  for (const f of [`${base}.qcow2`, `${base}.tar`]) await fs.copy(f, path.join(aside, path.basename(f)));
+  // TODO(lead): when phase checkpoints land (helper `incremental`), pass '--no-cache' to this
+  // build so that it really rebuilds every phase instead of reusing the first one's outputs; the
+  // assertion on `cached` below fails if a phase was served from the cache.
+  const r = await run('npx', buildArgs(dir, base), { cwd: project, env: buildEnv(), timeout: 30 * 60 * 1000 });
+  t.is(r.exitCode, 0, r.all.split('\n').slice(-40).join('\n'));
+  const second = await fs.readJson(`${base}.d/build-report.json`);
+  t.true(
+    second.phases.every((p: { cached?: boolean }) => !p.cached),
+    'the second build ran every phase',
+  );
+  t.log(`qcow2 sha256: ${sha(first, 'qcow2')} (build 1), ${sha(second, 'qcow2')} (build 2)`);
+  t.log(`tar sha256:   ${sha(first, 'tar')} (build 1), ${sha(second, 'tar')} (build 2)`);
+  const phases = (rep: { phases: Array<{ phase: string; seconds: number }> }) => rep.phases.map((p) => `${p.phase} ${p.seconds.toFixed(1)}`).join(', ');
+  t.log(`build 2 (warm): ${second.seconds.toFixed(1)} s: ${phases(second)}`);
+  if (sha(first, 'qcow2') !== sha(second, 'qcow2') || sha(first, 'tar') !== sha(second, 'tar')) {
+    const d = await run('npx', ['dib', 'diff', '--max', '30', path.join(aside, path.basename(`${base}.tar`)), `${base}.tar`], { cwd: project, env: cleanEnv() });
+    t.log(d.all);
+  }
+  t.is(sha(second, 'tar'), sha(first, 'tar'));
+  t.is(sha(second, 'qcow2'), sha(first, 'qcow2'));
+  await fs.remove(aside);
 });
 
 for (const firmware of ['uefi', 'bios'] as const) {

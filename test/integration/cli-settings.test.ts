@@ -47,7 +47,7 @@ test('a config with three problems: three lines (file, key path, problem, did-yo
     t.false(r.stderr.includes('    at '));
   }
   // the command line and the environment are checked with the file, all at once
-  const mixed = await dib(['plan', '--image-size', '0', '-t', 'qcow3'], { cwd: dir, env: { DIB_JOURNAL_SIZE: 'lots' } });
+  const mixed = await dib(['plan', '--image-size', '0', '-t', 'QCOW2'], { cwd: dir, env: { DIB_JOURNAL_SIZE: 'lots' } });
   t.is(mixed.exitCode, 2);
   t.deepEqual(
     mixed.stderr.trim().split('\n').map((l) => /\] ([^:]+(?::\d+:\d+)?): ([^:]+):/.exec(l)?.slice(1, 3).join(' ')),

@@ -3,7 +3,8 @@
  * (a tar and a GPT raw disk): a copy compares identical; a copy with one file or field changed
  * (without mounting: a tar header rewritten, sfdisk --disk-id, debugfs -w) names exactly that;
  * a byte no field explains is located; two builds name their first differing fields; bad
- * input exits 2 with one line. Builds today are not reproducible, so the check fails, naming why.
+ * input exits 2 with one line. Builds without SOURCE_DATE_EPOCH are not reproducible, so the
+ * check fails, naming why (test/integration/reproducible.test.ts has the builds that are).
  */
 import test from 'ava';
 import { execa } from 'execa';
@@ -29,12 +30,12 @@ async function diffJson(a: string, b: string): Promise<{ exitCode: number; resul
 const brief = (r: Diff) => r.differences.map((d) => `${d.where}${d.path ? ` ${d.path}` : ''}: ${d.field}`);
 
 let built: Promise<{ dir: string; tar: string; raw: string; second: { tar: string; raw: string } }> | undefined;
-/** Two busybox builds, tar + GPT raw (BIOS boot partition, root), made once for the file. */
+/** Two busybox builds, tar + GPT raw (BIOS boot partition, root), made once for the file, with two seeds. */
 function builds() {
   built ??= (async () => {
     const dir = await tmpDir('dib-diff-cli-');
     for (const name of ['one', 'two']) {
-      const r = await dib(['build', '-o', name, '-t', 'tar,raw', '--work-dir', dir, 'busybox-root', 'block-device-gpt'], { cwd: dir });
+      const r = await dib(['build', '-o', name, '-t', 'tar,raw', '--seed', name, '--work-dir', dir, 'busybox-root', 'block-device-gpt'], { cwd: dir });
       if (r.exitCode !== 0) throw new Error(r.all.split('\n').slice(-30).join('\n'));
     }
     return { dir, tar: path.join(dir, 'one.tar'), raw: path.join(dir, 'one.raw'), second: { tar: path.join(dir, 'two.tar'), raw: path.join(dir, 'two.raw') } };
@@ -108,7 +109,7 @@ maybe('a raw disk with the disk GUID, one inode or one unused byte changed names
   t.deepEqual(f.result.differences, [{ where: 'disk image', path: `offset ${offset} (partition ${n}, byte ${offset - root} of it)`, field: 'first differing byte', a: '0x00', b: '0xcc' }]);
 });
 
-maybe('two builds: the first differing fields are the disk and filesystem identifiers', async (t) => {
+maybe('two builds with two seeds: the first differing fields are the disk and filesystem identifiers', async (t) => {
   const { raw, tar, second } = await builds();
   const d = await diffJson(raw, second.raw);
   t.is(d.exitCode, 1);
@@ -187,7 +188,7 @@ maybe('--check-reproducible builds twice at the same path and fails naming the f
   t.regex(r.all, /--check-reproducible: build 2 of 2/);
   t.regex(r.all, /--check-reproducible: tar: the two builds differ/);
   t.regex(r.stderr, /dib: error \[E_NOT_REPRODUCIBLE\] two builds of .*img differ: tar \(\d+ differences, first: files \/ mtime\)/);
-  t.regex(r.stderr, /hint: the first build is kept in .*\.img\.first-build; compare with dib diff /);
+  t.regex(r.stderr, /hint: these builds did not ask for reproducible output: set SOURCE_DATE_EPOCH .*; the first build is kept in .*\.img\.first-build; compare with dib diff /);
   t.true(existsSync(path.join(dir, '.img.first-build', 'img.tar')));
   t.true(existsSync(path.join(dir, 'img.tar')));
   t.true(existsSync(path.join(dir, 'img.d', 'build-report.json')));

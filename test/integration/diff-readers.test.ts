@@ -89,7 +89,7 @@ maybe('every reader gives back the tree: tar, tgz, squashfs, and each filesystem
   const geometry = computeGeometry(layout, measureTree(tree, layout));
   const raw = `${base}.raw`;
   await assembleImage({ layout, geometry, treeDir: tree, workDir: path.join(dir, 'work'), outFile: raw, run, log: silentLogger });
-  await writeOutputs({ types: ['tar', 'tgz', 'squashfs', 'qcow2', 'vhd'], outputBase: base, treeDir: tree, rawImage: raw, compress: true, checksum: false, run, log: silentLogger });
+  await writeOutputs({ formats: ['tar', 'tgz', 'squashfs', 'qcow2', 'vhd'], outputBase: base, treeDir: tree, rawImage: raw, compress: true, checksum: false, run, log: silentLogger });
 
   // the archives hold the whole tree: the format is the only difference
   for (const ext of ['tar', 'tgz', 'squash']) {

@@ -1,8 +1,9 @@
 /**
  * The element API as a third party sees it: the README's element example, and an element that
- * taps with `installType`, owns a hook and answers a core-owned hook, compile with `tsc
- * --strict` against @dib/core's published entry points only (its package.json `exports`),
- * and misuse (an unknown tap option, a string state key) is a type error.
+ * taps with `installType`, owns a hook, answers a core-owned hook and adds an output format,
+ * compile with `tsc --strict` against @dib/core's published entry points only (its
+ * package.json `exports`), and misuse (an unknown tap option, a string state key, an output
+ * format made from neither the tree nor the disk) is a type error.
  */
 import test from 'ava';
 import { execa } from 'execa';
@@ -47,13 +48,28 @@ async function tsc(dir: string) {
 
 const THIRD_PARTY = `
 import { AsyncSeriesWaterfallHook } from 'tapable';
-import { createHooksRegistry, defineElement, DibError, getPackageHooks, stateKey, type PhaseContext } from '@dib/core';
+import { createHooksRegistry, defineElement, defineOutputFormat, DibError, getOutputHooks, getPackageHooks, shellQuote, stateKey, type OutputFormat, type OutputJob, type PhaseContext } from '@dib/core';
 import { createTestBuild } from '@dib/core/testing';
 
 export const getGreeterHooks = createHooksRegistry('greeter', () =>
   Object.freeze({ greeting: new AsyncSeriesWaterfallHook<[string, PhaseContext]>(['greeting', 'ctx']) }),
 );
 export const GREETED = stateKey<{ who: string }>('greeter:greeted');
+
+/** An output format of our own: the disk, xz-compressed (\`-t raw-xz\` → <name>.raw.xz). */
+export const rawXz: OutputFormat = defineOutputFormat({
+  type: 'raw-xz',
+  extension: 'raw.xz',
+  from: 'disk',
+  description: 'the disk image, xz-compressed',
+  hostTools: [{ command: 'xz', package: 'xz-utils', why: 'compresses the disk' }],
+  load: (options) => (options.compress ? 'cpu' : 'io'),
+  async write(job: OutputJob) {
+    job.log.info(\`xz of \${job.disk} for \${job.type}\${job.sourceDateEpoch !== undefined ? ' (reproducible)' : ''}\`);
+    await job.run.sh(\`xz -T0 -c \${shellQuote(job.disk!)} > \${shellQuote(job.file)}\`);
+    job.progress(100);
+  },
+});
 
 export default defineElement({
   name: 'greeter',
@@ -66,6 +82,10 @@ export default defineElement({
     build.hooks.finalise.tap({ name: 'check', stage: 1 }, (ctx) => {
       const g = ctx.state.get(GREETED);
       if (!g) throw new DibError('E_TAP_FAILED', 'nobody was greeted', { hint: 'run the install phase' });
+    });
+    // add an output format to the build's registry
+    getOutputHooks(build).formats.tap('greeter', (formats) => {
+      if (!formats.types().includes('raw-xz')) formats.add(rawXz);
     });
     // answer a core-owned hook: a package manager for a distro of our own
     getPackageHooks(build).installPackages.tapPromise('greeter-pm', async (ctx, req) => {
@@ -84,7 +104,7 @@ export async function selfTest(): Promise<string[]> {
 }
 `;
 
-test("the README's element example, and an element with installType taps, its own hook, a typed state key and a core hook, compile", async (t) => {
+test("the README's element example, and an element with installType taps, its own hook, a typed state key, a core hook and an output format, compile", async (t) => {
   const dir = await project({ 'readme.ts': readmeBlock('Writing an element'), 'greeter.ts': THIRD_PARTY });
   const r = await tsc(dir);
   t.true(r.ok, r.out);
@@ -92,7 +112,7 @@ test("the README's element example, and an element with installType taps, its ow
 
 test('misuse is a type error: an unknown tap option, a string state key, a private import', async (t) => {
   const bad = `
-import { defineElement, type StateKey } from '@dib/core';
+import { defineElement, defineOutputFormat, type StateKey } from '@dib/core';
 import { createPhaseHooks } from '@dib/core/internal/pipeline/hooks.js';
 export default defineElement({
   name: 'bad',
@@ -102,12 +122,14 @@ export default defineElement({
   },
 });
 export const k: StateKey<number> | typeof createPhaseHooks = { name: 'k' };
+export const iso = defineOutputFormat({ type: 'iso', extension: 'iso', from: 'disc', description: 'x', async write() {} });
 `;
   const dir = await project({ 'index.ts': bad });
   const r = await tsc(dir);
   t.false(r.ok);
   t.regex(r.out, /installTyp/);
   t.regex(r.out, /'string' is not assignable to parameter of type 'StateKey/);
+  t.regex(r.out, /Type '"disc"' is not assignable to type '"tree" \| "disk"'/);
   // internals are not part of the published package
   t.regex(r.out, /Cannot find module '@dib\/core\/internal\/pipeline\/hooks\.js'/);
 });

@@ -38,7 +38,7 @@ async function fixture(t: { teardown(fn: () => Promise<void>): void }) {
 
 test('tar, tgz and squashfs hold the tree, keep proc/sys empty, numeric owners and dotfiles', async (t) => {
   const f = await fixture(t);
-  const r = await writeOutputs({ types: ['squashfs', 'tar', 'tgz'], outputBase: f.base, treeDir: f.tree, compress: true, checksum: false, run, log });
+  const r = await writeOutputs({ formats: ['squashfs', 'tar', 'tgz'], outputBase: f.base, treeDir: f.tree, compress: true, checksum: false, run, log });
   t.deepEqual(r.map((o) => [o.format, o.path]), [
     ['squashfs', `${f.base}.squash`],
     ['tar', `${f.base}.tar`],
@@ -74,14 +74,14 @@ test('tar, tgz and squashfs hold the tree, keep proc/sys empty, numeric owners a
 
 test('squashfs with zstd', async (t) => {
   const f = await fixture(t);
-  await writeOutputs({ types: ['squashfs'], outputBase: f.base, treeDir: f.tree, compress: false, checksum: false, squashfsCompression: 'zstd', run, log });
+  await writeOutputs({ formats: ['squashfs'], outputBase: f.base, treeDir: f.tree, compress: false, checksum: false, squashfsCompression: 'zstd', run, log });
   t.regex((await execa('unsquashfs', ['-s', `${f.base}.squash`])).stdout, /Compression zstd/);
 });
 
 test('qcow2 (compressed), vhd (fixed) and raw from the raw image; checksums verify', async (t) => {
   const f = await fixture(t);
   const rawSha = (await execa('sha256sum', [f.raw])).stdout.split(' ')[0];
-  const r = await writeOutputs({ types: ['raw', 'qcow2', 'vhd'], outputBase: f.base, rawImage: f.raw, compress: true, checksum: true, run, log });
+  const r = await writeOutputs({ formats: ['raw', 'qcow2', 'vhd'], outputBase: f.base, rawImage: f.raw, compress: true, checksum: true, run, log });
   const info = async (file: string, fmt?: string) =>
     JSON.parse((await execa('qemu-img', ['info', '--output=json', ...(fmt ? ['-f', fmt] : []), file])).stdout) as { format: string; 'virtual-size': number; 'format-specific'?: unknown };
   const q = await info(`${f.base}.qcow2`);
@@ -116,17 +116,17 @@ test('qcow2 (compressed), vhd (fixed) and raw from the raw image; checksums veri
 
 test('uncompressed qcow2 and qemu-img options', async (t) => {
   const f = await fixture(t);
-  await writeOutputs({ types: ['qcow2'], outputBase: f.base, rawImage: f.raw, compress: false, checksum: false, qemuImgOptions: 'compat=0.10', run, log });
+  await writeOutputs({ formats: ['qcow2'], outputBase: f.base, rawImage: f.raw, compress: false, checksum: false, qemuImgOptions: 'compat=0.10', run, log });
   const q = JSON.parse((await execa('qemu-img', ['info', '--output=json', `${f.base}.qcow2`])).stdout);
   t.is(q['format-specific'].data.compat, '0.10');
 });
 
 test('a real converter failure leaves the previous output as it was', async (t) => {
   const f = await fixture(t);
-  await writeOutputs({ types: ['qcow2'], outputBase: f.base, rawImage: f.raw, compress: false, checksum: true, run, log });
+  await writeOutputs({ formats: ['qcow2'], outputBase: f.base, rawImage: f.raw, compress: false, checksum: true, run, log });
   const before = await readFile(`${f.base}.qcow2`);
   const e = await t.throwsAsync(
-    writeOutputs({ types: ['qcow2'], outputBase: f.base, rawImage: f.raw, compress: false, checksum: true, qemuImgOptions: 'no_such_option=1', run, log }),
+    writeOutputs({ formats: ['qcow2'], outputBase: f.base, rawImage: f.raw, compress: false, checksum: true, qemuImgOptions: 'no_such_option=1', run, log }),
   );
   t.true(isDibError(e));
   t.is((e as unknown as DibError).code, 'E_OUTPUT');
@@ -146,7 +146,7 @@ test('contents of pseudo filesystems mounted in the tree are left out', async (t
     await writeFile(join(f.tree, 'run', 'build-time'), 'x');
     let warned = '';
     const wlog = { ...silentLogger, warn: (s: string) => (warned += s), child: () => wlog };
-    await writeOutputs({ types: ['tar'], outputBase: f.base, treeDir: f.tree, compress: false, checksum: false, run, log: wlog });
+    await writeOutputs({ formats: ['tar'], outputBase: f.base, treeDir: f.tree, compress: false, checksum: false, run, log: wlog });
     const names = (await execa('tar', ['-tf', `${f.base}.tar`])).stdout.split('\n');
     t.true(names.includes('./run/'));
     t.false(names.includes('./run/build-time'));

@@ -94,25 +94,34 @@ root('a build failing in cleanup (after the manifests were copied) leaves the pr
 for (const sig of ['SIGINT', 'SIGKILL'] as const) {
   root(`${sig} between two outputs (tar written, qcow2 converting): the previous set untouched${sig === 'SIGKILL' ? '; the next run removes what was left' : ''}`, async (t) => {
     const s = await setup();
-    const next = s.args('two', ['--image-size', '3GiB']);
-    const child = spawn(process.execPath, [CLI, ...next.args], { env: testEnv({ ...process.env, ...next.env }), stdio: ['ignore', 'pipe', 'pipe'] });
+    // outputs are written side by side and a qcow2 of this tiny disk takes a blink: a qemu-img
+    // whose conversions hang makes sure the signal comes while one output is done and one is not
+    const marker = `dib-test-hung-qemu-${process.pid}-${sig}`;
+    const shim = await tmpDir('dib-outset-shim-');
+    await writeFile(path.join(shim, 'qemu-img'), `#!/bin/bash\nif [ "$1" = convert ]; then exec -a ${marker} sleep 600; fi\nexec /usr/bin/qemu-img "$@"\n`, { mode: 0o755 });
+    t.teardown(() => execa('pkill', ['-9', '-f', marker], { reject: false }).then(() => undefined));
+    const next = s.args('two');
+    const child = spawn(process.execPath, [CLI, ...next.args], { env: testEnv({ ...process.env, ...next.env, PATH: `${shim}:${process.env.PATH}` }), stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
     child.stdout.on('data', (d) => (log += d));
     child.stderr.on('data', (d) => (log += d));
     const exited = new Promise<number | null>((r) => child.once('exit', (code, signal) => r(code ?? (signal ? 128 + 9 : null))));
-    // wait until the tar is staged and qemu-img has started on the qcow2
+    // wait until the tar is staged with its checksums and qemu-img has started on the qcow2
     const t0 = Date.now();
     let staged: string[] = [];
     while (Date.now() - t0 < 120_000) {
       const dirs = (await readdir(s.out)).filter(isDibTempOutput);
       staged = dirs.length ? await readdir(path.join(s.out, dirs[0]!)).catch(() => []) : [];
-      if (staged.some((n) => n.endsWith('img.qcow2')) && staged.some((n) => n.endsWith('img.tar.sha256'))) break;
+      const converting = (await execa('pgrep', ['-f', marker], { reject: false })).stdout !== '';
+      if (converting && staged.some((n) => n.endsWith('img.tar.sha256'))) break;
       await new Promise((r) => setTimeout(r, 20));
     }
-    t.true(staged.some((n) => n.endsWith('img.qcow2')), `staged: ${staged.join(' ')}\n${log}`);
+    t.not((await execa('pgrep', ['-f', marker], { reject: false })).stdout, '', `qemu-img is converting\n${log}`);
+    t.true(staged.some((n) => n.endsWith('img.tar.sha256')), `staged: ${staged.join(' ')}\n${log}`);
     child.kill(sig);
     const code = await exited;
     t.is(code, sig === 'SIGINT' ? 130 : 137, log.split('\n').slice(-20).join('\n'));
+    if (sig === 'SIGINT') t.is((await execa('pgrep', ['-f', marker], { reject: false })).stdout, '', 'the conversion was stopped');
     if (sig === 'SIGKILL') {
       // what the killed build left: its staging dir, nobody holding its lock
       const left = (await readdir(s.out)).filter(isDibTempOutput);
@@ -122,8 +131,8 @@ for (const sig of ['SIGINT', 'SIGKILL'] as const) {
       while ((await isLocked(path.join(s.out, left[0]!))) && Date.now() - t1 < 10_000) await new Promise((r) => setTimeout(r, 50));
       const swept = await sweepStaleOutputs(s.out);
       t.deepEqual(swept, [`removed stale ${path.join(s.out, left[0]!)}`]);
-      // and the sandbox took qemu-img with it
-      t.is((await execa('pgrep', ['-f', `qemu-img convert .*${path.basename(s.dir)}`], { reject: false })).exitCode, 1, 'no qemu-img left');
+      // and the sandbox took the (held) qemu-img conversion with it
+      t.is((await execa('pgrep', ['-f', marker], { reject: false })).exitCode, 1, 'no qemu-img left');
     }
     t.deepEqual((await readdir(s.out)).filter(isDibTempOutput), []);
     t.deepEqual(await snapshot(s.out), s.before);

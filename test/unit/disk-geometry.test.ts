@@ -3,6 +3,7 @@ import { DibError } from '@dib/core';
 import { planLayout, type LayoutParams } from '#core/disk/layout.js';
 import { computeGeometry, minimumFsSize, suggestedFsSize } from '#core/disk/geometry.js';
 import { sfdiskScript } from '#core/disk/partition-table.js';
+import { seededIds } from '#core/disk/ids.js';
 import { nestedMountPoints } from '#core/disk/assemble.js';
 import { EFI_LAYOUT } from '@dib/element-block-device-efi';
 import { MBR_LAYOUT } from '@dib/element-block-device-mbr';
@@ -183,23 +184,33 @@ test('MBR cannot exceed 2 TiB', (t) => {
   t.regex(e.message, /MBR/);
 });
 
-test('gpt sfdisk script: type GUIDs and names', (t) => {
-  const l = planLayout(EFI_LAYOUT, 'x', P);
+test('gpt sfdisk script: type GUIDs, names, and the disk and partition GUIDs of the seed', (t) => {
+  const l = planLayout(EFI_LAYOUT, 'x', { ...P, ids: seededIds('a seed') });
   const g = computeGeometry(l, content(0), 2 * GiB);
+  const [esp, bsp, root] = l.partitions.map((p) => p.uuid!);
   t.is(
     sfdiskScript(l, g),
     [
       'label: gpt',
+      `label-id: ${l.diskId}`,
       'unit: sectors',
       'sector-size: 512',
       'first-lba: 34',
       '',
-      'start=2048, size=1126400, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="ESP"',
-      'start=1128448, size=16384, type=21686148-6449-6E6F-744E-656564454649, name="BSP"',
-      `start=1144832, size=${(2 * GiB - MiB) / 512 - 1144832}, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="root"`,
+      `start=2048, size=1126400, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="ESP", uuid=${esp}`,
+      `start=1128448, size=16384, type=21686148-6449-6E6F-744E-656564454649, name="BSP", uuid=${bsp}`,
+      `start=1144832, size=${(2 * GiB - MiB) / 512 - 1144832}, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="root", uuid=${root}`,
       '',
     ].join('\n'),
   );
+  // the same seed plans the same identifiers; another seed others; all are version-4 UUIDs
+  const again = planLayout(EFI_LAYOUT, 'x', { ...P, ids: seededIds('a seed') });
+  const other = planLayout(EFI_LAYOUT, 'x', { ...P, ids: seededIds('another seed') });
+  const idsOf = (x: typeof l) => [x.diskId, ...x.partitions.map((p) => p.uuid), ...x.filesystems.flatMap((f) => [f.uuid, f.hashSeed ?? ''])];
+  t.deepEqual(idsOf(again), idsOf(l));
+  t.true(idsOf(other).every((id, i) => id === '' || id !== idsOf(l)[i]));
+  for (const id of [l.diskId!, esp!, root!]) t.regex(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  t.regex(l.filesystems.find((f) => f.type === 'vfat')!.uuid, /^[0-9A-F]{4}-[0-9A-F]{4}$/);
 });
 
 test('nested mount points: only the top ones below a point', (t) => {

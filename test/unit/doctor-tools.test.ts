@@ -15,6 +15,9 @@ import {
   diskCheck,
   type DoctorReport,
 } from '#core/doctor/index.js';
+import { builtInRegistry } from '#core/output/registry.js';
+
+const formats = (...types: string[]) => types.map((x) => builtInRegistry().get(x));
 
 function el(name: string, hostTools: Parameters<typeof defineElement>[0]['hostTools']): ResolvedElement {
   return { name, element: defineElement({ name, hostTools }), dir: `/e/${name}`, kind: 'package', packageName: `@dib/element-${name}` };
@@ -22,11 +25,11 @@ function el(name: string, hostTools: Parameters<typeof defineElement>[0]['hostTo
 
 test('core tools follow the outputs and the disk layout', (t) => {
   const names = (xs: { command: string }[]) => xs.map((x) => x.command);
-  t.deepEqual(names(coreHostTools(['tar'])), ['chroot', 'mount', 'umount', 'flock']);
-  t.deepEqual(names(coreHostTools(['qcow2'])), ['chroot', 'mount', 'umount', 'flock', 'mke2fs']);
+  t.deepEqual(names(coreHostTools(formats('tar'))), ['chroot', 'mount', 'umount', 'flock']);
+  t.deepEqual(names(coreHostTools(formats('qcow2'))), ['chroot', 'mount', 'umount', 'flock', 'mke2fs']);
   const efi = { table: 'gpt' as const, filesystems: [{ type: 'vfat' }, { type: 'ext4' }] as never };
-  t.deepEqual(names(coreHostTools(['raw'], efi)), ['chroot', 'mount', 'umount', 'flock', 'mke2fs', 'mkfs.vfat', 'mcopy', 'sfdisk']);
-  t.regex(coreHostTools(['raw'], efi).at(-1)!.why!, /GPT partition table/);
+  t.deepEqual(names(coreHostTools(formats('raw'), efi)), ['chroot', 'mount', 'umount', 'flock', 'mke2fs', 'mkfs.vfat', 'mcopy', 'sfdisk']);
+  t.regex(coreHostTools(formats('raw'), efi).at(-1)!.why!, /GPT partition table/);
 });
 
 test('collectHostTools merges by command and keeps every requester and reason', (t) => {
@@ -37,7 +40,7 @@ test('collectHostTools merges by command and keeps every requester and reason', 
       el('debootstrap', (env) => [{ command: env.TOOL ?? 'mmdebstrap', package: 'mmdebstrap', why: 'bootstraps' }]),
     ],
     env: { TOOL: 'debootstrap' },
-    types: ['qcow2', 'tar'],
+    formats: formats('qcow2', 'tar'),
     layout: { table: 'gpt', filesystems: [{ type: 'ext4' }] as never },
     boot: true,
   });

@@ -1,10 +1,18 @@
 import test from 'ava';
-import { qcow2Args, vhdArgs } from '#core/output/qemu-img.js';
+import { qcow2Args, qcow2CompressionType, vhdArgs } from '#core/output/qemu-img.js';
 import { gzipCompressor, mksquashfsArgs, tarArgs } from '#core/output/tree.js';
 import { contentExcludes, parseMountinfo, pseudoMountsUnder } from '#core/output/mounts.js';
 
-test('qcow2: -c only when compressing, -o with the user options', (t) => {
-  t.deepEqual(qcow2Args({ raw: '/w/image.raw', file: '/o/t', compress: true }), ['convert', '-W', '-m', '8', '-f', 'raw', '-O', 'qcow2', '-c', '/w/image.raw', '/o/t']);
+test('qcow2: -c only when compressing, zstd unless asked otherwise, -o with the user options', (t) => {
+  t.deepEqual(qcow2Args({ raw: '/w/image.raw', file: '/o/t', compress: true }), ['convert', '-W', '-m', '8', '-f', 'raw', '-O', 'qcow2', '-c', '-o', 'compression_type=zstd', '/w/image.raw', '/o/t']);
+  t.deepEqual(qcow2Args({ raw: '/w/r', file: '/o/t', compress: true, compression: 'zlib', options: 'cluster_size=131072' }), ['convert', '-W', '-m', '8', '-f', 'raw', '-O', 'qcow2', '-c', '-o', 'compression_type=zlib,cluster_size=131072', '/w/r', '/o/t']);
+  // the user's own compression_type wins; a compat=0.10 image has none (zlib)
+  t.deepEqual(qcow2Args({ raw: '/w/r', file: '/o/t', compress: true, options: 'compression_type=zlib' }).at(-3), 'compression_type=zlib');
+  t.deepEqual(qcow2Args({ raw: '/w/r', file: '/o/t', compress: true, options: 'compat=0.10' }).at(-3), 'compat=0.10');
+  t.is(qcow2CompressionType({ compress: true, options: 'compat=0.10' }), 'zlib');
+  t.is(qcow2CompressionType({ compress: false }), undefined);
+  // reproducible: clusters written in order (no -W)
+  t.false(qcow2Args({ raw: '/w/r', file: '/o/t', compress: true, inOrder: true }).includes('-W'));
   t.deepEqual(qcow2Args({ raw: '/w/r', file: '/o/t', compress: false, options: 'compat=0.10' }), ['convert', '-W', '-m', '8', '-f', 'raw', '-O', 'qcow2', '-o', 'compat=0.10', '/w/r', '/o/t']);
   t.deepEqual(qcow2Args({ raw: '/w/r', file: '/o/t', compress: false, options: '  ' }), ['convert', '-W', '-m', '8', '-f', 'raw', '-O', 'qcow2', '/w/r', '/o/t']);
 });
@@ -13,7 +21,7 @@ test('vhd: a fixed VPC image with the exact size', (t) => {
   t.deepEqual(vhdArgs({ raw: '/w/r', file: '/o/t' }), ['convert', '-f', 'raw', '-O', 'vpc', '-o', 'subformat=fixed,force_size=on', '/w/r', '/o/t']);
 });
 
-test('tar: numeric owners, xattrs, proc/sys contents excluded (anchored), archive of .', (t) => {
+test('tar: numeric owners, xattrs, sorted, no atime/ctime, proc/sys contents excluded (anchored), archive of .', (t) => {
   const a = tarArgs({ tree: '/t', file: '/o/x', excludeContents: ['proc', 'sys'] });
   t.deepEqual(a, [
     '--create',
@@ -23,6 +31,8 @@ test('tar: numeric owners, xattrs, proc/sys contents excluded (anchored), archiv
     '--xattrs',
     '--xattrs-include=*',
     '--sparse',
+    '--sort=name',
+    '--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime',
     '--anchored',
     '--wildcards',
     '--exclude=./proc/*',
@@ -35,6 +45,11 @@ test('tar: numeric owners, xattrs, proc/sys contents excluded (anchored), archiv
   const z = tarArgs({ tree: '/t', file: '/o/x', excludeContents: ['proc'], compressor: gzipCompressor('gzip') });
   t.deepEqual(z.slice(z.indexOf('--use-compress-program'), z.indexOf('--use-compress-program') + 2), ['--use-compress-program', 'gzip -9 -n']);
   t.true(tarArgs({ tree: '/t', file: '/o/x', excludeContents: ['we*ird'] }).includes('--exclude=./we\\*ird/*'));
+  // SOURCE_DATE_EPOCH clamps every mtime
+  const r = tarArgs({ tree: '/t', file: '/o/x', excludeContents: [], sourceDateEpoch: 1700000000 });
+  t.deepEqual(r.slice(r.indexOf('--mtime=@1700000000'), r.indexOf('--mtime=@1700000000') + 2), ['--mtime=@1700000000', '--clamp-mtime']);
+  // sparse members would be named after tar's process id
+  t.false(r.includes('--sparse'));
 });
 
 test('mksquashfs: -noappend, chosen compressor, -e list last', (t) => {
@@ -44,6 +59,10 @@ test('mksquashfs: -noappend, chosen compressor, -e list last', (t) => {
   t.deepEqual(a.slice(a.indexOf('-comp'), a.indexOf('-comp') + 2), ['-comp', 'xz']);
   t.deepEqual(a.slice(a.indexOf('-e')), ['-e', 'proc/*', 'sys/*', 'dev/pts/*']);
   t.true(mksquashfsArgs({ tree: '/t', file: '/o/x', excludeContents: [], compression: 'zstd' }).includes('zstd'));
+  t.false(a.includes('-mkfs-time'));
+  const r = mksquashfsArgs({ tree: '/t', file: '/o/x', excludeContents: ['proc'], compression: 'xz', sourceDateEpoch: 1700000000 });
+  t.deepEqual(r.slice(r.indexOf('-mkfs-time'), r.indexOf('-mkfs-time') + 2), ['-mkfs-time', '1700000000']);
+  t.deepEqual(r.slice(r.indexOf('-e')), ['-e', 'proc/*']);
 });
 
 const MOUNTINFO = `22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/vda rw

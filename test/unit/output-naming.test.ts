@@ -1,16 +1,19 @@
 import test from 'ava';
 import { dirname } from 'node:path';
-import { checksumPaths, isTempName, OUTPUT_EXTENSIONS, outputPath, tempPathFor, uniqueTypes } from '#core/output/naming.js';
-import { isTreeOutput, productionOrder } from '#core/output/write.js';
+import { checksumPaths, isTempName, outputPath, tempPathFor } from '#core/output/naming.js';
+import { loadOf, requestedFormats } from '#core/output/write.js';
+import { builtInRegistry } from '#core/output/registry.js';
 
 test('output names follow DIB: <base>.<ext>, squashfs as .squash', (t) => {
-  t.is(outputPath('/x/image', 'qcow2'), '/x/image.qcow2');
-  t.is(outputPath('/x/image', 'raw'), '/x/image.raw');
-  t.is(outputPath('/x/image', 'vhd'), '/x/image.vhd');
-  t.is(outputPath('/x/image', 'tar'), '/x/image.tar');
-  t.is(outputPath('/x/image', 'tgz'), '/x/image.tgz');
-  t.is(outputPath('/x/image', 'squashfs'), '/x/image.squash');
-  t.deepEqual(Object.keys(OUTPUT_EXTENSIONS).sort(), ['qcow2', 'raw', 'squashfs', 'tar', 'tgz', 'vhd']);
+  const reg = builtInRegistry();
+  const name = (type: string) => outputPath('/x/image', reg.get(type));
+  t.is(name('qcow2'), '/x/image.qcow2');
+  t.is(name('raw'), '/x/image.raw');
+  t.is(name('vhd'), '/x/image.vhd');
+  t.is(name('tar'), '/x/image.tar');
+  t.is(name('tgz'), '/x/image.tgz');
+  t.is(name('squashfs'), '/x/image.squash');
+  t.is(outputPath('/x/image', { extension: 'cpio.gz' }), '/x/image.cpio.gz');
 });
 
 test('checksum files sit beside the output', (t) => {
@@ -28,13 +31,23 @@ test('temporary names are hidden, unique and in the destination directory', (t) 
 });
 
 test('duplicate types are written once, in the requested order', (t) => {
-  t.deepEqual(uniqueTypes(['qcow2', 'tar', 'qcow2', 'raw']), ['qcow2', 'tar', 'raw']);
+  t.deepEqual(
+    requestedFormats(['qcow2', 'tar', 'qcow2', 'raw']).map((f) => f.type),
+    ['qcow2', 'tar', 'raw'],
+  );
 });
 
-test('production order: tree outputs, conversions, raw last (whatever the request order)', (t) => {
-  t.deepEqual(productionOrder(['raw', 'qcow2', 'squashfs', 'vhd', 'tgz', 'tar']), ['squashfs', 'tgz', 'tar', 'qcow2', 'vhd', 'raw']);
-  t.deepEqual(productionOrder(['raw']), ['raw']);
-  t.deepEqual(productionOrder(['tar', 'squashfs']), ['tar', 'squashfs']);
-  t.true(isTreeOutput('squashfs'));
-  t.false(isTreeOutput('vhd'));
+test('what each built-in format is made from, what it costs, and that raw takes the disk', (t) => {
+  const reg = builtInRegistry();
+  t.deepEqual(
+    reg.list().map((f) => [f.type, f.from, loadOf(f, { compress: true }), loadOf(f, { compress: false }), Boolean(f.takesDisk)]),
+    [
+      ['raw', 'disk', 'io', 'io', true],
+      ['qcow2', 'disk', 'cpu', 'io', false],
+      ['vhd', 'disk', 'io', 'io', false],
+      ['tar', 'tree', 'io', 'io', false],
+      ['tgz', 'tree', 'cpu', 'cpu', false],
+      ['squashfs', 'tree', 'cpu', 'cpu', false],
+    ],
+  );
 });

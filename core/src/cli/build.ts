@@ -109,7 +109,7 @@ async function buildInside(parsed: Parsed, argv: string[], guard: ProcessGuard, 
   try {
     if (flags.checkReproducible) {
       const { checkReproducibleCommand } = await import('./check-reproducible.js');
-      return await checkReproducibleCommand({ outputBase: config.name, workDir: config.workDir, buildOnce, failed, line: (l) => text.line(l), signal: guard.signal });
+      return await checkReproducibleCommand({ outputBase: config.name, workDir: config.workDir, buildOnce, failed, line: (l) => text.line(l), signal: guard.signal, ...(config.sourceDateEpoch !== undefined ? { sourceDateEpoch: config.sourceDateEpoch } : {}) });
     }
     const result = await buildOnce();
     return result.ok ? 0 : failed(result);

@@ -17,6 +17,8 @@ export interface CheckReproducibleCommandOptions {
   failed: (result: BuildResult) => number;
   line: (text: string) => void;
   signal: AbortSignal;
+  /** the builds' SOURCE_DATE_EPOCH (undefined: they did not ask for reproducible output) */
+  sourceDateEpoch?: number;
 }
 
 export async function checkReproducibleCommand(o: CheckReproducibleCommandOptions): Promise<number> {
@@ -42,7 +44,7 @@ export async function checkReproducibleCommand(o: CheckReproducibleCommandOption
   const differing = check.comparisons.filter((c) => !c.diff.identical);
   printError(
     new DibError('E_NOT_REPRODUCIBLE', `two builds of ${o.outputBase} differ: ${differing.map((c) => `${c.format} (${c.diff.differences.length} difference${c.diff.differences.length === 1 ? '' : 's'}, first: ${c.diff.differences[0]?.where}${c.diff.differences[0]?.path ? ` ${c.diff.differences[0].path}` : ''} ${c.diff.differences[0]?.field})`).join(', ')}`, {
-      hint: `the first build is kept in ${check.firstBuildDir}; compare with dib diff ${differing[0]!.first} ${differing[0]!.second}`,
+      hint: `${o.sourceDateEpoch === undefined ? 'these builds did not ask for reproducible output: set SOURCE_DATE_EPOCH (--source-date-epoch, sourceDateEpoch) so that every time is clamped; ' : ''}the first build is kept in ${check.firstBuildDir}; compare with dib diff ${differing[0]!.first} ${differing[0]!.second}`,
     }),
   );
   return 1;

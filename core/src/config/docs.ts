@@ -26,7 +26,7 @@ function flagCell(s: SettingSpec): string {
   if (!s.flag) return '—';
   const f = s.flag;
   const spelled = [...(f.short ? [`-${f.short}`] : []), `--${f.long}`].map(code).join(' ');
-  return f.value ? `${spelled} ${f.value}` : spelled;
+  return f.value ? `${spelled} ${f.value.replace(/\|/g, '\\|')}` : spelled;
 }
 
 function envCell(s: SettingSpec): string {

@@ -22,7 +22,7 @@ import { defaultCacheDir } from '../cache/cache.js';
 import { parseBlockDeviceConfig, PLUGINS } from '../disk/config.js';
 import { isDibError } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
-import { OUTPUT_TYPES, type OutputType } from './output-types.js';
+import { OUTPUT_TYPE_NAME, OUTPUT_TYPES, type OutputType } from './output-types.js';
 import { GiB, MiB, sizeBytes, sizeFromText, sizeProblem } from './sizes.js';
 
 /** One entry of DIB's block-device YAML: a single-key map `{ plugin: { …params } }`. */
@@ -255,18 +255,26 @@ export const SETTINGS = {
   }),
   types: setting({
     cacheKey: 'image',
+    // open: elements add output formats (the output-format registry), so the names are
+    // checked against the build's registry once its elements are applied (did-you-mean there)
     schema: v.pipe(
       v.array(
-        v.picklist(OUTPUT_TYPES, (i) => `unknown output type '${String(i.input)}'${didYouMean(String(i.input), OUTPUT_TYPES)}; known: ${OUTPUT_TYPES.join(', ')}`),
-        `must be a list of output types (${OUTPUT_TYPES.join(', ')})`,
+        v.pipe(v.string('must be an output type name'), v.regex(OUTPUT_TYPE_NAME, (i) => `'${String(i.input)}' is not an output type name (lower-case letters, digits, - and _)`)),
+        `must be a list of output types (${OUTPUT_TYPES.join(', ')}, or one an element adds)`,
       ),
       v.minLength(1, `must name at least one output type (${OUTPUT_TYPES.join(', ')})`),
     ),
-    doc: 'output types',
-    type: OUTPUT_TYPES.map((t) => `\`${t}\``).join('\\|') + ' list',
+    doc: 'output types: the built-in ones, or one an element adds (such as `cpio`)',
+    type: OUTPUT_TYPES.map((t) => `\`${t}\``).join('\\|') + ' … list',
     default: ['qcow2'] as OutputType[],
     example: "['qcow2', 'tar']",
     flag: { long: 'type', short: 't', value: 'TYPES', repeat: true, parse: (raw) => commaList(raw), complete: OUTPUT_TYPES },
+    jsonSchema: {
+      type: 'array',
+      minItems: 1,
+      items: { anyOf: [{ enum: [...OUTPUT_TYPES] }, { type: 'string', pattern: OUTPUT_TYPE_NAME.source }] },
+      examples: [['qcow2'], ['qcow2', 'tar'], ['raw'], ['squashfs']],
+    },
   }),
   packages: setting({
     schema: stringList('package name'),
@@ -412,6 +420,37 @@ export const SETTINGS = {
     example: "'compat=0.10'",
     flag: { long: 'qemu-img-options', value: 'OPTS' },
     env: { name: 'QEMU_IMG_OPTIONS' },
+  }),
+  qcow2Compression: setting({
+    cacheKey: 'image',
+    schema: v.picklist(['zstd', 'zlib'], "must be 'zstd' or 'zlib'"),
+    doc: 'compression of a compressed qcow2: `zstd` (fast; readers need QEMU 5.1 or newer) or `zlib` (what every qcow2 reader takes)',
+    type: "`'zstd'`\\|`'zlib'`",
+    default: 'zstd',
+    example: "'zlib'",
+    flag: { long: 'qcow2-compression', value: 'zlib|zstd', complete: ['zstd', 'zlib'] },
+  }),
+  sourceDateEpoch: setting({
+    schema: v.pipe(
+      v.number('must be a number of seconds since 1970-01-01 UTC (SOURCE_DATE_EPOCH)'),
+      v.integer('must be a whole number of seconds'),
+      v.minValue(0, 'must not be before 1970'),
+      v.maxValue(4294967295, 'must fit the 32-bit timestamps of squashfs and VHD (before 2106)'),
+    ),
+    doc: 'reproducible output: every timestamp in the image, its filesystems, archives and partition tables is clamped to this time (seconds since 1970), build-time noise is removed from the tree, and chroot scripts see it as SOURCE_DATE_EPOCH',
+    type: 'number (seconds)',
+    defaultText: '— (build-time timestamps)',
+    example: '1717171717',
+    flag: { long: 'source-date-epoch', value: 'SECONDS', parse: (raw) => integerText(asText(raw)) },
+    env: { name: 'SOURCE_DATE_EPOCH', parse: integerText },
+  }),
+  seed: setting({
+    schema: name('a seed (any text)'),
+    doc: 'what every identifier dib chooses is derived from: filesystem UUIDs, volume ids, the disk and partition GUIDs, ext4 hash seeds (a UUID set in the block-device config still wins)',
+    type: 'string',
+    defaultText: 'derived from the config and the element versions',
+    example: "'release-2024-06'",
+    flag: { long: 'seed', value: 'SEED' },
   }),
   installType: setting({
     schema: name('an install type (source, package)'),

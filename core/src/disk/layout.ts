@@ -7,9 +7,9 @@
  * (`assertDiskBuildable`), so a tar build of such a config still works. Plain data
  * (JSON-serialisable): it is kept in the build state.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
 import { configError, describe, parseBlockDeviceConfig, type ConfigNode, type ParsedConfig } from './config.js';
+import { randomIds, type IdSource } from './ids.js';
 import { gptTypeGuid, mbrTypeByte, GPT_BIOS_BOOT_GUID, GPT_ESP_GUID } from './partition-types.js';
 import { MiB, parseAbsoluteSize, parseSizeSpec, type SizeSpec } from './size.js';
 
@@ -39,6 +39,8 @@ export interface LayoutPartition {
   esp: boolean;
   /** entry path in the config, for messages */
   path: string;
+  /** GPT: the partition's unique GUID (from the seed); MBR: undefined */
+  uuid?: string;
 }
 
 export interface FstabEntry {
@@ -56,6 +58,8 @@ export interface LayoutFilesystem {
   uuid: string;
   /** extra mkfs options, already split */
   opts: string[];
+  /** ext2/3/4: the directory hash seed (`mke2fs -E hash_seed=`), from the seed */
+  hashSeed?: string;
   /** where it is mounted; undefined for swap and unmounted filesystems */
   mountPoint?: string;
   /** partition holding it; undefined when it is the whole disk (no partition table) or an LV */
@@ -101,6 +105,8 @@ export interface DiskLayout {
   bootLabel: string;
   /** mount points, sorted as strings (parents first) */
   mountPoints: string[];
+  /** the partition table's id as sfdisk writes it (`label-id`): GPT a GUID, MBR `0x` and 8 hex digits */
+  diskId?: string;
   /** LVM physical volumes, volume groups and logical volumes, when the config has them */
   lvm?: LayoutLvm;
   /** what the config allows but dib cannot build into a disk (refused when a disk is made) */
@@ -121,6 +127,11 @@ export interface LayoutParams {
   journalSizeMiB?: number;
   /** MAX_ONLINE_RESIZE: DIB prepends `-E resize=N` to the root's mkfs options */
   maxOnlineResize?: number;
+  /**
+   * where the identifiers dib chooses come from (UUIDs, volume ids, hash seeds, GUIDs):
+   * `seededIds(seed)` for a build; random when absent
+   */
+  ids?: IdSource;
 }
 
 /** DIB's fallback when no element proposes a layout: one filesystem on the whole image. */
@@ -149,6 +160,7 @@ export function planLayout(config: unknown, source: string, params: LayoutParams
 
 export function layoutFromParsed(parsed: ParsedConfig, params: LayoutParams): DiskLayout {
   const { source } = parsed;
+  const ids = params.ids ?? randomIds();
   const warnings = [...parsed.warnings];
   const err = (path: string, problem: string, hint: string) => configError(source, path, problem, hint);
 
@@ -268,7 +280,7 @@ export function layoutFromParsed(parsed: ParsedConfig, params: LayoutParams): Di
       if (table === 'mbr' && primaries + (logicals > 0 ? 1 : 0) > 4) {
         throw err(p.path, `too many primary partitions: an MBR holds 4 (3 when logical partitions need the extended one)`, "drop the 'primary' flag from some partitions to make them logical");
       }
-      partitions.push({ name: p.name, number, size: spec, type, typeCode, flags, logical, biosBoot, esp, path: p.path });
+      partitions.push({ name: p.name, number, size: spec, type, typeCode, flags, logical, biosBoot, esp, path: p.path, ...(table === 'gpt' ? { uuid: ids.uuid(`partition:${p.name}`) } : {}) });
     }
     if (table === 'gpt' && partitions.length > 128) throw err(`${tableNode.path}.partitions`, 'GPT holds at most 128 partitions', 'use fewer partitions');
   }
@@ -396,15 +408,15 @@ export function layoutFromParsed(parsed: ParsedConfig, params: LayoutParams): Di
       const given = String(u);
       if (type === 'vfat') {
         const m = /^([0-9a-f]{4})-?([0-9a-f]{4})$/i.exec(given);
-        uuid = m ? `${m[1]}-${m[2]}`.toUpperCase() : randomVolumeId();
-        if (!m) warnings.push(`${source}: ${n.path}.uuid: '${given}' is not a vfat volume id (XXXX-XXXX); a random one is used, as DIB passes no uuid to mkfs.vfat`);
+        uuid = m ? `${m[1]}-${m[2]}`.toUpperCase() : ids.volumeId(`filesystem:${n.name}`);
+        if (!m) warnings.push(`${source}: ${n.path}.uuid: '${given}' is not a vfat volume id (XXXX-XXXX); dib chooses one (from the seed), as DIB passes no uuid to mkfs.vfat`);
       } else if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(given)) {
         uuid = given.toLowerCase();
       } else {
         uuid = given;
         diskProblems.push({ path: `${n.path}.uuid`, problem: `'${given}' is not a UUID, which mkfs needs to make the ${type} filesystem '${n.name}'`, hint: 'write a UUID such as 0b6c4a3e-9d6f-4c55-8a43-2f1ad9f0d1e2, or drop uuid for a random one' });
       }
-    } else uuid = type === 'vfat' ? randomVolumeId() : randomUUID();
+    } else uuid = type === 'vfat' ? ids.volumeId(`filesystem:${n.name}`) : ids.uuid(`filesystem:${n.name}`);
     // opts
     let opts: string[];
     const optsRaw = n.params.opts;
@@ -419,6 +431,7 @@ export function layoutFromParsed(parsed: ParsedConfig, params: LayoutParams): Di
       opts.push(...splitOpts(params.mkfsOptions ?? ''));
     } else opts = [];
     const fs: LayoutFilesystem = { name: n.name, type, label, uuid, opts, path: n.path };
+    if (/^ext[234]$/.test(type)) fs.hashSeed = ids.uuid(`hash-seed:${n.name}`);
     if (partition !== undefined) fs.partition = partition;
     if (volume !== undefined) fs.volume = volume;
     filesystems.push(fs);
@@ -497,17 +510,14 @@ export function layoutFromParsed(parsed: ParsedConfig, params: LayoutParams): Di
     warnings,
   };
   if (imageSize !== undefined) layout.imageSize = imageSize;
+  if (table === 'gpt') layout.diskId = ids.uuid(`disk:${diskName}`);
+  else if (table === 'mbr') layout.diskId = `0x${ids.u32(`disk:${diskName}`).toString(16).padStart(8, '0')}`;
   if (lvm) layout.lvm = lvm;
   return layout;
 }
 
 function splitOpts(s: string): string[] {
   return s.split(/\s+/).filter((x) => x !== '');
-}
-
-function randomVolumeId(): string {
-  const h = randomBytes(4).toString('hex').toUpperCase();
-  return `${h.slice(0, 4)}-${h.slice(4)}`;
 }
 
 /** fstab(5)'s octal escapes for blanks and backslashes in a field. */

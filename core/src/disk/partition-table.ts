@@ -1,7 +1,9 @@
 /**
  * Partition tables on the image file (no loop device). GPT with sfdisk, from a script built from
  * the geometry and read back with `sfdisk --json`; MBR by dib itself (mbr.ts, as DIB writes its
- * own: sfdisk stops at 60 partitions), read back with partx. Every partition is checked.
+ * own: sfdisk stops at 60 partitions), read back with partx. Every partition is checked. The
+ * table's id (GPT disk GUID, MBR disk signature) and the GPT partition GUIDs are the layout's
+ * (derived from the build's seed), so that a rebuild writes the same table.
  */
 import { randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
@@ -16,7 +18,7 @@ const SECTOR = 512;
 /** The sfdisk script that writes the layout's table at the geometry's offsets. */
 export function sfdiskScript(layout: DiskLayout, geometry: DiskGeometry): string {
   if (layout.table === 'none') throw new Error('sfdiskScript: layout has no partition table');
-  const lines = [`label: ${layout.table === 'gpt' ? 'gpt' : 'dos'}`, 'unit: sectors', `sector-size: ${SECTOR}`];
+  const lines = [`label: ${layout.table === 'gpt' ? 'gpt' : 'dos'}`, ...(layout.diskId ? [`label-id: ${layout.diskId}`] : []), 'unit: sectors', `sector-size: ${SECTOR}`];
   if (layout.table === 'gpt') lines.push('first-lba: 34');
   lines.push('');
   const line = (g: { start: number; size: number }, extra: string[]) => `start=${g.start / SECTOR}, size=${g.size / SECTOR}${extra.length ? ', ' : ''}${extra.join(', ')}`;
@@ -26,7 +28,7 @@ export function sfdiskScript(layout: DiskLayout, geometry: DiskGeometry): string
       lines.push(line(geometry.extended, ['type=f']));
     }
     const extra = [`type=${p.type}`];
-    if (layout.table === 'gpt') extra.push(`name="${p.name}"`);
+    if (layout.table === 'gpt') extra.push(`name="${p.name}"`, ...(p.uuid ? [`uuid=${p.uuid}`] : []));
     else if (p.flags.boot) extra.push('bootable');
     lines.push(line(g, extra));
   }
@@ -37,8 +39,14 @@ interface SfdiskJson {
   partitiontable?: { label?: string; partitions?: Array<{ node: string; start: number; size: number; type: string; name?: string; bootable?: boolean }> };
 }
 
+/** The MBR disk signature: the layout's (`0x` and 8 hex digits, from the seed), else random. */
+export function mbrDiskSignature(layout: Pick<DiskLayout, 'diskId'>): number {
+  const m = /^0x([0-9a-f]{1,8})$/i.exec(layout.diskId ?? '');
+  return m ? Number.parseInt(m[1]!, 16) >>> 0 : randomBytes(4).readUInt32LE(0);
+}
+
 /** Write the MBR and its EBRs into `imageFile` (already at its full size). */
-export async function writeMbr(layout: DiskLayout, geometry: DiskGeometry, imageFile: string, diskId = randomBytes(4).readUInt32LE(0)): Promise<void> {
+export async function writeMbr(layout: DiskLayout, geometry: DiskGeometry, imageFile: string, diskId = mbrDiskSignature(layout)): Promise<void> {
   const fh = await open(imageFile, 'r+');
   try {
     for (const w of mbrSectors(layout, geometry, diskId)) await fh.write(w.data, 0, w.data.length, w.offset);

@@ -129,5 +129,5 @@ export async function fixXfsModes(run: CommandRunner, file: string, modes: Proto
 /** Report what the protofile route changes, once per filesystem. */
 export function logProtofileNotes(log: Logger, label: string, p: Protofile): void {
   if (p.hardLinks > 0) log.warn(`xfs ${label}: ${p.hardLinks} hard-linked files became separate copies (a prototype file cannot link)`);
-  log.info(`xfs ${label}: made from a prototype file; file times are the build's, extended attributes are not copied`);
+  log.info(`xfs ${label}: made from a prototype file; extended attributes are not copied`);
 }

@@ -9,6 +9,8 @@ import { releaseTargetOf } from '../contract/os.js';
 import { CACHE_LIMITS, WORK_LIMITS, diskCheck, kvmCheck, mirrorCheck, rootCheck, sandboxCheck, type CheckResult } from './checks.js';
 import { aptInstallLine, checkTools, collectHostTools, type ToolStatus } from './tools.js';
 import { checkArchitecture, checkDisk, checkOutputDir, checkRelease, checkWorkDir } from './preflight.js';
+import { outputOptions, selectedFormats } from '../pipeline/output-formats.js';
+import { createHostRunner } from '../chroot/run.js';
 
 export * from './tools.js';
 export * from './checks.js';
@@ -48,7 +50,7 @@ export interface DoctorOptions {
 export async function diagnose(build: DibBuild | undefined, opts: DoctorOptions = {}): Promise<DoctorReport> {
   const layout = build ? await buildLayout(build) : undefined;
   const types = build?.config.types ?? [];
-  const needed = collectHostTools({ elements: build?.elements ?? [], env: build?.env ?? {}, types, layout, boot: opts.boot ?? true });
+  const needed = collectHostTools({ elements: build?.elements ?? [], env: build?.env ?? {}, formats: build ? selectedFormats(build) : [], layout, boot: opts.boot ?? true });
   const tools = checkTools(needed, opts.pathEnv);
   const checks: CheckResult[] = [rootCheck(opts.uid ?? process.getuid?.())];
   const os = await import('node:os');
@@ -92,9 +94,13 @@ export async function diagnose(build: DibBuild | undefined, opts: DoctorOptions 
 export async function preflight(build: DibBuild, opts: { pathEnv?: string; network?: boolean; fetchImpl?: typeof fetch } = {}): Promise<string[]> {
   // a bad block-device config is E_BLOCK_DEVICE_CONFIG here, before anything is made
   const layout = await build.diskPlan();
-  const tools = checkTools(collectHostTools({ elements: build.elements, env: build.env, types: build.config.types, layout }), opts.pathEnv);
+  const formats = selectedFormats(build);
+  const tools = checkTools(collectHostTools({ elements: build.elements, env: build.env, formats, layout }), opts.pathEnv);
   const missing = tools.filter((t) => !t.found);
   if (missing.length) throw missingToolsError(missing);
+  // what each output format checks itself (qemu-img's zstd for a zstd qcow2, …)
+  const host = createHostRunner({ log: build.log, signal: build.signal });
+  for (const f of formats) await f.preflight?.({ options: outputOptions(build.config), run: host, log: build.log });
   checkArchitecture(build);
   await checkWorkDir(build.config.workDir);
   await build.cache.prepare();

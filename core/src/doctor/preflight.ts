@@ -18,8 +18,7 @@ import { formatBytes } from '../util/bytes.js';
 import { normaliseArch } from '../util/arch.js';
 import { mirrorCheck } from './checks.js';
 import { releaseTargetOf } from '../contract/os.js';
-
-const DISK_TYPES = new Set(['raw', 'qcow2', 'vhd']);
+import { selectedFormats } from '../pipeline/output-formats.js';
 
 function errnoOf(e: unknown): string {
   return (e as NodeJS.ErrnoException)?.code ?? (e as Error)?.message ?? String(e);
@@ -138,11 +137,12 @@ async function fileSizeProblem(dir: string, bytes: number): Promise<string | und
 /**
  * The image size: addressable, within what the work dir's (and for raw output the output
  * dir's) filesystem can hold as one file, and within what each filesystem type can be; and the
- * partitions of the layout fit the disk. Only for disk outputs (raw, qcow2, vhd).
+ * partitions of the layout fit the disk. Only for outputs made from the disk (raw, qcow2, vhd, …).
  */
-export async function checkDisk(build: Pick<DibBuild, 'config'>, layout: DiskLayout | undefined): Promise<void> {
+export async function checkDisk(build: DibBuild, layout: DiskLayout | undefined): Promise<void> {
   const c = build.config;
-  if (!layout || !c.types.some((t) => DISK_TYPES.has(t))) return;
+  const formats = selectedFormats(build);
+  if (!layout || !formats.some((f) => f.from === 'disk')) return;
   // a disk dib cannot make from files at all (LVM, xfs without mkfs.xfs -p, …) comes first
   await assertDiskBuildable(layout);
   const size = layout.imageSize ?? c.imageSize;
@@ -153,7 +153,8 @@ export async function checkDisk(build: Pick<DibBuild, 'config'>, layout: DiskLay
         hint: 'give a size such as --image-size 8GiB, or leave it unset to size the image from the tree',
       });
     }
-    const dirs = [c.workDir, ...(c.types.includes('raw') ? [path.dirname(c.name)] : [])];
+    // a format that takes the disk (raw) puts the whole image file in the output dir
+    const dirs = [c.workDir, ...(formats.some((f) => f.takesDisk) ? [path.dirname(c.name)] : [])];
     for (const d of dirs) {
       const problem = await fileSizeProblem(d, size);
       if (problem) {

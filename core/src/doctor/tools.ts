@@ -4,7 +4,7 @@
  * what `dib boot` needs. One entry per command, with every reason that asks for it.
  */
 import { existsSync } from 'node:fs';
-import type { OutputType } from '../config/schema.js';
+import type { OutputFormat } from '../output/types.js';
 import type { ResolvedElement } from '../contract/element.js';
 import type { Env, HostTool } from '../vocabulary.js';
 import type { DiskLayout } from '../disk/layout.js';
@@ -30,17 +30,15 @@ export interface ToolStatus extends NeededTool {
   found?: string;
 }
 
-const DISK_TYPES: readonly OutputType[] = ['raw', 'qcow2', 'vhd'];
-
-/** The host tools the core itself uses for these outputs and (when known) this disk layout. */
-export function coreHostTools(types: readonly OutputType[], layout?: Pick<DiskLayout, 'table' | 'filesystems'>): HostTool[] {
+/** The host tools the core itself uses for these output formats and (when known) this disk layout. */
+export function coreHostTools(formats: readonly Pick<OutputFormat, 'from'>[], layout?: Pick<DiskLayout, 'table' | 'filesystems'>): HostTool[] {
   const tools: HostTool[] = [
     { command: 'chroot', package: 'coreutils', why: 'runs the chroot phases (pre-install, install, post-install, finalise) in the image tree' },
     { command: 'mount', package: 'mount', why: 'mounts /proc, /sys and /dev in the image tree' },
     { command: 'umount', package: 'mount', why: 'unmounts the image tree after each phase and on cleanup' },
     { command: 'flock', package: 'util-linux', why: 'locks cache entries shared between builds (flock(2), released by the kernel)' },
   ];
-  if (types.some((t) => DISK_TYPES.includes(t))) {
+  if (formats.some((f) => f.from === 'disk')) {
     const fsTypes = new Set(layout ? layout.filesystems.map((f) => f.type) : ['ext4']);
     if ([...fsTypes].some((t) => /^ext[234]$/.test(t))) tools.push({ command: 'mke2fs', package: 'e2fsprogs', why: 'makes ext filesystems from the image tree (mkfs.ext4 -d)' });
     if (fsTypes.has('vfat')) {
@@ -76,7 +74,8 @@ export function elementHostTools(el: ResolvedElement, env: Readonly<Env>): HostT
 export interface CollectInput {
   elements: readonly ResolvedElement[];
   env: Readonly<Env>;
-  types: readonly OutputType[];
+  /** the output formats the build writes (their host tools, and the disk's when one is made from the disk) */
+  formats: readonly Pick<OutputFormat, 'type' | 'from' | 'hostTools'>[];
   layout?: Pick<DiskLayout, 'table' | 'filesystems'>;
   /** include what `dib boot` needs (dib doctor does; the build's pre-flight does not) */
   boot?: boolean;
@@ -97,9 +96,9 @@ export function collectHostTools(input: CollectInput): NeededTool[] {
       e.why.push(t.why ?? '');
     }
   };
-  for (const t of coreHostTools(input.types, input.layout)) add(t, 'core', 'build');
+  for (const t of coreHostTools(input.formats, input.layout)) add(t, 'core', 'build');
   for (const el of input.elements) for (const t of elementHostTools(el, input.env)) add(t, `element ${el.name}`, 'build');
-  for (const t of requiredHostTools(input.types)) add(t, t.why, 'build');
+  for (const t of requiredHostTools(input.formats)) add(t, t.why, 'build');
   if (input.boot) for (const t of BOOT_TOOLS) add(t, 'dib boot', 'boot');
   return [...byCommand.values()];
 }

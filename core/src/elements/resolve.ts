@@ -111,7 +111,7 @@ function packageLabel(r: ResolvedElement & { version?: string }): string {
   return r.packageName ? `${r.packageName}${r.version ? `@${r.version}` : ''}` : r.dir;
 }
 
-function ancestors(dir: string): string[] {
+export function ancestors(dir: string): string[] {
   const out: string[] = [];
   for (let d = path.resolve(dir); ; d = path.dirname(d)) {
     out.push(d);

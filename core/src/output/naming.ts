@@ -1,23 +1,13 @@
 /**
- * Output file names: `<outputBase>.<ext>`, as DIB names them.
+ * Output file names: `<outputBase>.<extension>`, as DIB names them.
  */
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import type { OutputType } from './types.js';
+import type { OutputFormat } from './types.js';
 
-/** File extension of each output type (DIB's: squashfs is written as `.squash`). */
-export const OUTPUT_EXTENSIONS: Readonly<Record<OutputType, string>> = Object.freeze({
-  raw: 'raw',
-  qcow2: 'qcow2',
-  vhd: 'vhd',
-  tar: 'tar',
-  tgz: 'tgz',
-  squashfs: 'squash',
-});
-
-/** Path of the output of `type` for an absolute output base (`/x/image` → `/x/image.qcow2`). */
-export function outputPath(outputBase: string, type: OutputType): string {
-  return `${outputBase}.${OUTPUT_EXTENSIONS[type]}`;
+/** Path of an output for an absolute output base (`/x/image` → `/x/image.qcow2`): the format's extension. */
+export function outputPath(outputBase: string, format: Pick<OutputFormat, 'extension'>): string {
+  return `${outputBase}.${format.extension}`;
 }
 
 /** Names of the checksum files written beside an output. */
@@ -39,9 +29,4 @@ export function tempPathFor(dest: string): string {
 /** True for names made by {@link tempPathFor}. */
 export function isTempName(name: string): boolean {
   return basename(name).startsWith('.') && basename(name).includes(TEMP_MARKER);
-}
-
-/** Remove duplicates, keep the first occurrence's position. */
-export function uniqueTypes(types: readonly OutputType[]): OutputType[] {
-  return [...new Set(types)];
 }

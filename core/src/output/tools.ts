@@ -1,33 +1,21 @@
 /**
- * Host programs each output type needs, and the pre-flight check that names the missing
- * program's output type and Debian package.
+ * Host programs the output formats need (each format's `hostTools`), and the pre-flight check
+ * that names the missing program's output type and Debian package.
  */
 import { DibError } from '../errors.js';
 import { findTool } from '../util/find-tool.js';
-import type { OutputHostTool, OutputType } from './types.js';
-
-const TOOLS: Readonly<Record<OutputType, ReadonlyArray<{ command: string; package: string }>>> = {
-  raw: [{ command: 'cp', package: 'coreutils' }],
-  qcow2: [{ command: 'qemu-img', package: 'qemu-utils' }],
-  vhd: [{ command: 'qemu-img', package: 'qemu-utils' }],
-  tar: [{ command: 'tar', package: 'tar' }],
-  tgz: [
-    { command: 'tar', package: 'tar' },
-    { command: 'gzip', package: 'gzip' },
-  ],
-  squashfs: [{ command: 'mksquashfs', package: 'squashfs-tools' }],
-};
+import type { OutputFormat, OutputHostTool } from './types.js';
 
 /**
- * Host tools needed to write `types`, one entry per command (`why` lists every output type
+ * Host tools needed to write `formats`, one entry per command (`why` lists every output type
  * that needs it), for `dib doctor` and the build's pre-flight.
  */
-export function requiredHostTools(types: readonly OutputType[]): OutputHostTool[] {
-  const byCommand = new Map<string, { command: string; package: string; types: OutputType[] }>();
-  for (const type of new Set(types)) {
-    for (const t of TOOLS[type] ?? []) {
-      const e = byCommand.get(t.command) ?? { ...t, types: [] };
-      e.types.push(type);
+export function requiredHostTools(formats: readonly Pick<OutputFormat, 'type' | 'hostTools'>[]): OutputHostTool[] {
+  const byCommand = new Map<string, { command: string; package: string; types: string[] }>();
+  for (const f of formats) {
+    for (const t of f.hostTools ?? []) {
+      const e = byCommand.get(t.command) ?? { command: t.command, package: t.package, types: [] };
+      if (!e.types.includes(f.type)) e.types.push(f.type);
       byCommand.set(t.command, e);
     }
   }
@@ -36,9 +24,9 @@ export function requiredHostTools(types: readonly OutputType[]): OutputHostTool[
 
 export { findTool };
 
-/** Throw E_HOST_TOOL_MISSING for the first program `types` need that is not installed. */
-export function assertHostTools(types: readonly OutputType[], pathEnv?: string): void {
-  const missing = requiredHostTools(types).filter((t) => !findTool(t.command, pathEnv));
+/** Throw E_HOST_TOOL_MISSING for the first program `formats` need that is not installed. */
+export function assertHostTools(formats: readonly Pick<OutputFormat, 'type' | 'hostTools'>[], pathEnv?: string): void {
+  const missing = requiredHostTools(formats).filter((t) => !findTool(t.command, pathEnv));
   if (missing.length === 0) return;
   const first = missing[0]!;
   const pkgs = [...new Set(missing.map((t) => t.package))];

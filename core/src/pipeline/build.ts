@@ -27,6 +27,7 @@ import type { Build, ElementPhaseHooks, PhaseContext, PhaseHooks, TapInfo } from
 import type { BuildPaths, CommandRunner, Env, Logger } from '../vocabulary.js';
 import type { DiskLayout } from '../disk/layout.js';
 import { planBuildLayout } from './finish.js';
+import { assertOutputTypes } from './output-formats.js';
 
 export interface TapTiming extends TapInfo {
   seconds: number;
@@ -249,5 +250,7 @@ export async function createBuild(opts: CreateBuildOptions): Promise<DibBuild> {
   );
   build.resolutionWarnings.push(...warnings);
   await build.applyElements();
+  // -t names a format of this build's registry (built in, or added by an element): before any work
+  if (opts.requireOs !== false) await assertOutputTypes(build);
   return build;
 }

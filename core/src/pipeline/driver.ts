@@ -11,6 +11,7 @@ import { ChrootMounts } from '../chroot/mounts.js';
 import { createChrootRunner, createHostRunner, stopRunningCommands } from '../chroot/run.js';
 import type { DibBuild } from './build.js';
 import { assertRootDeployed, finaliseBase, swapInResolvConf } from './finalise-base.js';
+import { normaliseTree, seedFirstBootNames } from './normalise-tree.js';
 import { writeFstab, writeImages, type WrittenOutput } from './finish.js';
 import { layoutEnv } from '../disk/layout.js';
 import type { Env } from '../vocabulary.js';
@@ -164,6 +165,8 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
       if (!cp.restored('post-install')) {
         await swapInResolvConf(root);
         await cp.noteResolvConf();
+        // reproducible output: names packages would make at random on install are made on first boot
+        if (build.config.sourceDateEpoch !== undefined) await seedFirstBootNames(root);
         await m.mount();
         for (const phase of ['extra-data', 'pre-install', 'install', 'post-install'] as const) await runPhase(phase);
         await cp.save('post-install');
@@ -182,6 +185,8 @@ export async function runBuild(build: DibBuild, opts: RunBuildOptions = {}): Pro
       for (const phase of ['pre-finalise', 'finalise', 'cleanup'] as const) await runPhase(phase);
       await m.unmount();
       await finaliseBase(root);
+      // reproducible output: build-time noise out of the tree, every time clamped
+      if (build.config.sourceDateEpoch !== undefined) await normaliseTree(root, build.config.sourceDateEpoch, host, log);
       // the packages of the finished tree, for the bill of materials (written with the report)
       inventory = await collectInventory(build);
 

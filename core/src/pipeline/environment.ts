@@ -54,6 +54,8 @@ export function buildEnvironment({ config, elements, envOrder, argv }: EnvInputs
     ...config.env,
   };
   if (config.rootLabel) env.ROOT_LABEL = config.rootLabel;
+  // reproducible output: package scripts (initramfs-tools, …) clamp what they write to it
+  if (config.sourceDateEpoch !== undefined) env.SOURCE_DATE_EPOCH = String(config.sourceDateEpoch);
   // Functions first (an element before its dependencies): they see the user's values and may
   // set or override; then object defaults fill whatever is still unset.
   // what the previews of DIB elements' environment.d replaced: their scripts source the

@@ -25,6 +25,8 @@ import type { DibBuild } from './build.js';
 import type { Build } from '../contract/build.js';
 import { getDiskHooks } from '../contract/disk-hooks.js';
 import type { CommandRunner } from '../vocabulary.js';
+import { buildIds } from './seed.js';
+import { outputOptions, selectedFormats } from './output-formats.js';
 
 export interface WrittenOutput {
   path: string;
@@ -32,8 +34,6 @@ export interface WrittenOutput {
   bytes: number;
   sha256: string;
 }
-
-const DISK_TYPES: readonly OutputType[] = ['raw', 'qcow2', 'vhd'];
 
 /** Where the block-device config comes from, as DIB looks for it (docs/dib-behaviour.md, block-device config). */
 export async function blockDeviceSource(build: Pick<Build, 'config' | 'env' | 'elements'>): Promise<{ config: unknown; source: string }> {
@@ -65,6 +65,8 @@ export async function planBuildLayout(build: Pick<Build, 'config' | 'env' | 'ele
   const { config, source } = await blockDeviceSource(build);
   const c = build.config;
   return planLayout(config, source, {
+    // every UUID, volume id, hash seed and GUID of the disk comes from the build's seed
+    ids: await buildIds(build),
     rootLabel: c.rootLabel,
     fsType: c.fsType,
     mkfsOptions: c.mkfsOptions,
@@ -83,10 +85,12 @@ export async function writeFstab(build: DibBuild, layout: DiskLayout): Promise<v
 }
 
 export async function writeImages(build: DibBuild, host: CommandRunner): Promise<WrittenOutput[]> {
-  const types = build.config.types;
+  const formats = selectedFormats(build);
   const treeDir = build.paths.targetRoot;
+  const sourceDateEpoch = build.config.sourceDateEpoch;
+  const epoch = sourceDateEpoch !== undefined ? { sourceDateEpoch } : {};
   let rawImage: string | undefined;
-  if (types.some((t) => DISK_TYPES.includes(t))) {
+  if (formats.some((f) => f.from === 'disk')) {
     const layout = await build.diskPlan();
     const content = await measureTree(treeDir, layout);
     const geometry = computeGeometry(layout, content, build.config.imageSize, build.config.imageExtraSize);
@@ -101,16 +105,19 @@ export async function writeImages(build: DibBuild, host: CommandRunner): Promise
       run: host,
       log: build.log,
       biosBoot: await getDiskHooks(build).biosBootCode.promise({ layout }),
+      ...epoch,
     });
   }
   const written = await writeOutputs({
-    types,
+    formats,
     outputBase: build.config.name,
     treeDir,
     rawImage,
-    compress: build.config.compress,
+    ...outputOptions(build.config),
     checksum: build.config.checksum,
-    qemuImgOptions: build.config.qemuImgOptions,
+    ...epoch,
+    ids: await buildIds(build),
+    env: build.env,
     run: host,
     log: build.log,
     signal: build.signal,
