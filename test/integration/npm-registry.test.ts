@@ -105,8 +105,8 @@ test.serial('npm i -D dib in an empty directory: a working tool, no TypeScript, 
   t.log(`node_modules: ${(size / MB).toFixed(1)} MB (${size} bytes), ${count} package.json files`);
   t.true(size <= 15 * MB, `npm i -D dib is ${(size / MB).toFixed(1)} MB`);
 
-  // no config: DIB-style arguments
-  const b = await ok(npx(['dib', 'build', '-o', 't', '-t', 'tar', '--work-dir', path.join(a, 'work'), 'busybox-root'], a), 'dib build -t tar busybox-root');
+  // no config: DIB-style arguments (a cache of its own: another run's checkpoints would skip the root phase)
+  const b = await ok(npx(['dib', 'build', '-o', 't', '-t', 'tar', '--work-dir', path.join(a, 'work'), '--image-cache', path.join(a, 'cache'), 'busybox-root'], a), 'dib build -t tar busybox-root');
   t.regex(b.all, /busybox root made from/);
   t.true((await fs.stat(path.join(a, 't.tar'))).size > 100_000);
   t.log(`$ npx dib build -o t -t tar busybox-root\n${b.all.trim().split('\n').slice(-12).join('\n')}`);
@@ -187,7 +187,7 @@ test.serial('dib new-element motd: its own tests pass, it publishes, and a secon
   t.regex(own.all, /# pass 3/);
   const selfPlan = await ok(npx(['dib', 'plan', 'busybox-root', 'motd'], el), 'dib plan busybox-root motd (in the element)');
   t.regex(selfPlan.stdout, /50 +motd-hello +motd/);
-  const selfBuild = await ok(npx(['dib', 'build', '-o', 'img', '-t', 'tar', '--work-dir', path.join(el, 'work'), 'busybox-root', 'motd'], el), 'dib build (in the element)');
+  const selfBuild = await ok(npx(['dib', 'build', '-o', 'img', '-t', 'tar', '--work-dir', path.join(el, 'work'), '--image-cache', path.join(el, 'cache'), 'busybox-root', 'motd'], el), 'dib build (in the element)');
   t.regex(selfBuild.all, /motd: wrote \/etc\/motd-release/);
   const pub = await ok(npm(['publish'], el), 'npm publish (element)');
   t.regex(pub.all, /\+ dib-element-motd@0\.1\.0/);
