@@ -2,13 +2,16 @@
  * The tree is measured by what is in it, whatever it is made of: an overlayfs whose lower layer
  * (the cached checkpoint) is on disk and whose upper layer (the work dir) is on a tmpfs gives
  * each file its layer's device number, and every file must still count. What is mounted below
- * the tree (/proc, a bind) does not count.
+ * the tree (/proc, a bind) does not count. And the vfat ESP is the same made from either.
  */
 import test from 'ava';
 import { execa } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { createHostRunner, silentLogger } from '@dib/core';
 import { measureTree, planLayout } from '#core/disk/index.js';
+import { makeFilesystem } from '#core/disk/mkfs.js';
 import { SMALL_EFI } from '../helpers/layouts.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -52,5 +55,52 @@ root('an overlay over layers on two filesystems counts every file; mounts below 
   } finally {
     for (const m of mounted) await execa('umount', [m], { reject: false });
     await fs.remove(dir);
+  }
+});
+
+root('an ESP made from a layered tree is the ESP made from a plain one, byte for byte (SOURCE_DATE_EPOCH)', async (t) => {
+  // a FAT directory keeps entries in the order they are made, and an overlay lists the upper
+  // layer's names before the lower one's: vfat is filled in sorted order, whatever the listing
+  const dir = await fs.mkdtemp('/var/tmp/dib-esp-order-');
+  const run = createHostRunner({ log: silentLogger });
+  const fsSpec = { name: 'mkfs_efi', type: 'vfat' as const, label: 'MKFS_ESP', uuid: '1234-ABCD', opts: [], path: '/boot/efi' };
+  const inLower = (rel: string) => ['EFI/debian/grub.cfg', 'EFI/BOOT/BOOTX64.EFI'].includes(rel);
+  const files: Record<string, string> = { 'EFI/BOOT/BOOTX64.EFI': 'boot', 'EFI/BOOT/grubx64.efi': 'grub', 'EFI/debian/grub.cfg': 'cfg', 'EFI/debian/zz': 'z', 'a-top': 'top' };
+  const plain = path.join(dir, 'plain');
+  const lower = path.join(dir, 'lower');
+  const scratch = path.join(dir, 'scratch');
+  const tree = path.join(dir, 'tree');
+  let mounted = false;
+  try {
+    for (const [rel, text] of Object.entries(files)) {
+      await fs.outputFile(path.join(plain, rel), text);
+      // the lower layer holds some names of a directory, the upper one (written through the mount) the others
+      if (inLower(rel)) await fs.outputFile(path.join(lower, rel), text);
+    }
+    await fs.ensureDir(lower);
+    await fs.ensureDir(path.join(scratch, 'upper'));
+    await fs.ensureDir(path.join(scratch, 'work'));
+    await fs.ensureDir(tree);
+    await execa('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${scratch}/upper,workdir=${scratch}/work`, tree]);
+    mounted = true;
+    for (const [rel, text] of Object.entries(files)) if (!inLower(rel)) await fs.outputFile(path.join(tree, rel), text);
+    const epoch = 1_700_000_000;
+    const stamp = async (root: string) => {
+      for (const rel of Object.keys(files)) await fs.utimes(path.join(root, rel), epoch, epoch);
+    };
+    await stamp(plain);
+    await stamp(tree);
+    t.log(`listing of EFI/debian: plain ${(await fs.readdir(path.join(plain, 'EFI/debian'))).join(',')}, layered ${(await fs.readdir(path.join(tree, 'EFI/debian'))).join(',')}`);
+    const made = async (src: string, out: string) => {
+      await makeFilesystem({ fs: fsSpec, size: 34 * MiB, sourceDir: src, file: out, sourceDateEpoch: epoch, run });
+      return createHash('sha256').update(await fs.readFile(out)).digest('hex');
+    };
+    const a = await made(plain, path.join(dir, 'plain.vfat'));
+    const b = await made(tree, path.join(dir, 'layered.vfat'));
+    t.is(b, a);
+    t.is((await execa('mtype', ['-i', path.join(dir, 'layered.vfat'), '::/EFI/debian/grub.cfg'], { env: { MTOOLS_SKIP_CHECK: '1' } })).stdout, 'cfg');
+  } finally {
+    if (mounted) await execa('umount', [tree], { reject: false });
+    if (!(await fs.readFile('/proc/self/mountinfo', 'utf8')).includes(dir)) await fs.remove(dir);
   }
 });

@@ -10,7 +10,8 @@
  * mke2fs's own (`E2FSPROGS_FAKE_TIME`) and the inodes' (ext-times.ts, xfs-times.ts), vfat's
  * label (`--invariant`) and mtools' (which keeps each file's clamped mtime, in UTC).
  */
-import { open, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CommandRunner, Logger } from '../vocabulary.js';
 import { DibError } from '../errors.js';
@@ -96,6 +97,24 @@ export function mkfsVfatArgs(fs: LayoutFilesystem, file: string, size: number, o
   ];
 }
 
+/**
+ * What a vfat filesystem gets from `sourceDir`: each directory (relative, '' for the top; a
+ * parent before its children) with its entries in sorted order, subdirectories marked. mcopy
+ * follows a symlink, as FAT has none.
+ */
+export async function vfatLevels(sourceDir: string): Promise<Array<{ rel: string; entries: Array<{ name: string; dir: boolean }> }>> {
+  const levels: Array<{ rel: string; entries: Array<{ name: string; dir: boolean }> }> = [];
+  const walk = async (rel: string): Promise<void> => {
+    const entries = (await readdir(join(sourceDir, rel), { withFileTypes: true }))
+      .map((e) => ({ name: e.name, dir: e.isDirectory() }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    levels.push({ rel, entries });
+    for (const e of entries) if (e.dir) await walk(rel ? `${rel}/${e.name}` : e.name);
+  };
+  await walk('');
+  return levels;
+}
+
 export async function makeFilesystem(o: MakeFilesystemOptions): Promise<void> {
   const { fs, size, file, run, sourceDir } = o;
   const offset = o.offset ?? 0;
@@ -114,14 +133,35 @@ export async function makeFilesystem(o: MakeFilesystemOptions): Promise<void> {
     case 'vfat': {
       await run.run('mkfs.vfat', mkfsVfatArgs(fs, file, size, { offset, invariant: epoch !== undefined }));
       if (!sourceDir) return;
-      const entries = (await readdir(sourceDir)).sort();
-      if (entries.length === 0) return;
-      // FAT stores local times: UTC, as the kernel's vfat driver writes them by default
-      await run.run('mcopy', ['-i', offset ? `${file}@@${offset}` : file, '-s', '-p', '-m', '-Q', '-D', 'o', ...entries.map((e) => join(sourceDir, e)), '::/'], {
-        env: { MTOOLS_SKIP_CHECK: '1', MTOOLSRC: '/dev/null', TZ: 'UTC', SOURCE_DATE_EPOCH: epoch !== undefined ? String(epoch) : undefined },
-        // mtools warns that the partition is smaller than the rest of the image: it is meant to be
-        quiet: true,
-      });
+      const levels = await vfatLevels(sourceDir);
+      const image = offset ? `${file}@@${offset}` : file;
+      // FAT stores local times: UTC, as the kernel's vfat driver writes them by default;
+      // mtools warns that the partition is smaller than the rest of the image: it is meant to be
+      const mtools = { env: { MTOOLS_SKIP_CHECK: '1', MTOOLSRC: '/dev/null', TZ: 'UTC', SOURCE_DATE_EPOCH: epoch !== undefined ? String(epoch) : undefined }, quiet: true };
+      // one directory at a time, top first, its entries in sorted order: a FAT directory keeps
+      // its entries in the order they were made, so the image does not depend on the order the
+      // tree lists them in (a plain directory and a layered tree list them differently).
+      // Subdirectories go in as empty stand-ins with their times (mcopy -s -m keeps a
+      // directory's mtime), and are filled on their own turn.
+      const standIns = await mkdtemp(join(tmpdir(), 'dib-vfat-'));
+      try {
+        for (const [n, level] of levels.entries()) {
+          const args: string[] = [];
+          for (const e of level.entries) {
+            if (!e.dir) args.push(join(sourceDir, level.rel, e.name));
+            else {
+              const standIn = join(standIns, String(n), e.name);
+              await mkdir(standIn, { recursive: true });
+              const st = await stat(join(sourceDir, level.rel, e.name));
+              await utimes(standIn, st.atime, st.mtime);
+              args.push(standIn);
+            }
+          }
+          if (args.length) await run.run('mcopy', ['-i', image, '-s', '-p', '-m', '-Q', '-D', 'o', ...args, `::/${level.rel}`], mtools);
+        }
+      } finally {
+        await rm(standIns, { recursive: true, force: true });
+      }
       return;
     }
     case 'xfs': {
