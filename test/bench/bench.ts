@@ -99,7 +99,16 @@ async function dibUpstream(root: string): Promise<Run | undefined> {
     reject: false,
     all: true,
     cwd: dir,
-    env: { DIB_RELEASE: 'bookworm', DIB_IMAGE_CACHE: path.join(dir, 'cache'), TMP_DIR: dir },
+    env: {
+      DIB_RELEASE: 'bookworm',
+      DIB_IMAGE_CACHE: path.join(dir, 'cache'),
+      TMP_DIR: dir,
+      // upstream writes `security.debian.org bookworm/updates` for bookworm, a suite that does not
+      // exist (bullseye and later have <release>-security below /debian-security): the suite
+      // dib's debian-minimal uses, so that both build from the same archive
+      DIB_DEBIAN_SECURITY_MIRROR: 'http://security.debian.org/debian-security',
+      DIB_DEBIAN_SECURITY_SUBPATH: '-security',
+    },
   });
   const wall = (performance.now() - t0) / 1000;
   if (r.exitCode !== 0) {

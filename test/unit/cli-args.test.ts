@@ -2,6 +2,7 @@
 import test from 'ava';
 import { commandOptions, parseArgv, parseCommandArgs, settingOverrides, helpRequested } from '#core/cli/args.js';
 import { COMMANDS, commandSpec } from '#core/cli/commands.js';
+import { recordedArguments } from '#core/cli/recorded-args.js';
 import { formatHelp } from '#core/cli/help.js';
 import { SETTINGS } from '#core/config/settings.js';
 import type { DibError } from '@dib/core';
@@ -104,4 +105,12 @@ test('help is asked for even among arguments that do not parse', (t) => {
   t.false(helpRequested('build', ['--mkfs-options', '-h']), 'a value is not a switch');
   t.false(helpRequested('build', ['--', '-h']));
   t.deepEqual(parseArgv('x', ['-h'], [{ long: 'help', short: 'h', doc: '' }]).values.get('help'), true);
+});
+
+test("dib_arguments: dib's cache and reporting switches are not recorded in the image; DIB's options are", (t) => {
+  t.deepEqual(
+    recordedArguments(['-o', 'img', '--no-cache', '-t', 'qcow2', '--json', '--tap-timeout', '30', '--refresh', '--tap-timeout=5', '--check-reproducible', '--logfile', 'x.log', 'vm', 'debian-minimal']),
+    ['-o', 'img', '-t', 'qcow2', '--logfile', 'x.log', 'vm', 'debian-minimal'],
+  );
+  t.deepEqual(recordedArguments(['vm', '--', '--json']), ['vm', '--', '--json']);
 });

@@ -17,6 +17,7 @@ import { ProcessGuard } from './process-guard.js';
 import { NO_SANDBOX_ENV, SANDBOX_ENV, probeSandbox } from '../sandbox/namespaces.js';
 import { superviseBuild } from '../sandbox/supervisor.js';
 import { sweepLeftovers } from '../sandbox/leftovers.js';
+import { recordedArguments } from './recorded-args.js';
 
 export async function buildCommand(argv: string[]): Promise<number> {
   const parsed = await prepareCommand('build', argv);
@@ -77,7 +78,7 @@ async function buildInside(parsed: Parsed, argv: string[], guard: ProcessGuard, 
   guard.say = (l) => text.line(l);
   // one whole build, as dib build runs it (a fresh Build and work dir each time)
   const buildOnce = async (): Promise<BuildResult> => {
-    const build = await guard.race("registering the elements' taps (apply())", createBuild({ config, argv, bus, signal: guard.signal }));
+    const build = await guard.race("registering the elements' taps (apply())", createBuild({ config, argv: recordedArguments(argv), bus, signal: guard.signal }));
     if (mode.noSandbox) {
       build.log.warn(`${NO_SANDBOX_ENV}=1: building WITHOUT the sandbox: if dib is killed, its mounts stay in the host's mount table and its processes keep running (see docs/operator.md)`);
     }
