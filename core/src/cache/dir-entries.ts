@@ -21,7 +21,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { DibError, isDibError } from '../errors.js';
 import { indexDifference, indexDir, indexText, indexTextSha256, parseIndexText } from './dir-index.js';
-import { CACHE_TEMP_MARKER, cacheWriteProblem, readManifestFile, type EntryHost } from './entries.js';
+import { assertKey, CACHE_TEMP_MARKER, cacheWriteProblem, KeyedStore, readManifestFile, type EntryHost } from './entries.js';
 import { acquireLock, withFileLock, type HeldLock } from './lock.js';
 
 /** Bump when the layout of a directory entry changes. */
@@ -77,9 +77,6 @@ export interface ListedEntry {
   lastUsed: Date;
 }
 
-function assertKey(kind: string, key: string): void {
-  if (!SAFE_KEY.test(kind) || !SAFE_KEY.test(key)) throw new DibError('E_INTERNAL', `cache entry name ${kind}/${key} is not a safe file name`);
-}
 
 function isInterrupt(e: unknown, signal?: AbortSignal): boolean {
   return (isDibError(e) && e.code === 'E_INTERRUPTED') || !!signal?.aborted;
@@ -102,32 +99,10 @@ async function tryLock(file: string, host: EntryHost, shared = false): Promise<H
   }
 }
 
-export class DirEntryStore {
-  constructor(
-    private readonly host: EntryHost,
-    readonly kind: string,
-  ) {
-    assertKey(kind, 'x');
-  }
-
-  /** `<cache>/<kind>` */
-  get dir(): string {
-    return path.join(this.host.dir, this.kind);
-  }
-
+export class DirEntryStore extends KeyedStore {
   entryDir(key: string): string {
     assertKey(this.kind, key);
     return path.join(this.dir, key);
-  }
-
-  manifestPath(key: string): string {
-    assertKey(this.kind, key);
-    return path.join(this.dir, `${key}.json`);
-  }
-
-  lockFiles(key: string): { entry: string; make: string } {
-    assertKey(this.kind, key);
-    return { entry: this.host.lockFile(`${this.kind}-${key}`), make: this.host.lockFile(`${this.kind}-${key}.make`) };
   }
 
   /** The manifest of `key`, unverified; undefined when there is none, 'corrupt' when unreadable. */

@@ -64,7 +64,7 @@ export const CACHE_TEMP_MARKER = '.dib-tmp-';
 
 const SAFE_KEY = /^[A-Za-z0-9][A-Za-z0-9_.+-]*$/;
 
-function assertKey(kind: string, key: string): void {
+export function assertKey(kind: string, key: string): void {
   if (!SAFE_KEY.test(kind) || !SAFE_KEY.test(key) || key.length > 200) {
     throw new DibError('E_INTERNAL', `cache entry name ${kind}/${key} is not a safe file name`, { hint: 'keys are made of letters, digits and . _ + -' });
   }
@@ -93,9 +93,13 @@ export interface PutOptions {
   makeLockHeld?: boolean;
 }
 
-export class EntryStore {
+/**
+ * What the cache's stores of one kind share (files here, directory trees in dir-entries.ts):
+ * `<cache>/<kind>/`, keys that are safe file names, a manifest and two lock files per key.
+ */
+export abstract class KeyedStore {
   constructor(
-    private readonly host: EntryHost,
+    protected readonly host: EntryHost,
     readonly kind: string,
   ) {
     assertKey(kind, 'x');
@@ -111,14 +115,17 @@ export class EntryStore {
     return path.join(this.dir, `${key}.json`);
   }
 
-  private lockOpts(extra: LockOptions = {}): LockOptions {
-    return { log: this.host.log, signal: this.host.signal, ...extra };
-  }
-
   /** Lock file names of a key: `entry` (shared use / exclusive commit) and `make`. */
   lockFiles(key: string): { entry: string; make: string } {
     assertKey(this.kind, key);
     return { entry: this.host.lockFile(`${this.kind}-${key}`), make: this.host.lockFile(`${this.kind}-${key}.make`) };
+  }
+}
+
+export class EntryStore extends KeyedStore {
+
+  private lockOpts(extra: LockOptions = {}): LockOptions {
+    return { log: this.host.log, signal: this.host.signal, ...extra };
   }
 
   /** The manifest of `key`, unverified; undefined when there is none, 'corrupt' when unreadable. */
