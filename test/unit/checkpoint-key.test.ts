@@ -9,6 +9,7 @@ import path from 'node:path';
 import { defineElement, type ResolvedElement } from '#core/contract/element.js';
 import type { TapInfo } from '#core/contract/build.js';
 import type { ResolvedConfig } from '#core/config/schema.js';
+import { testConfig } from '@dib/core/testing';
 import { silentLogger } from '#core/log/logger.js';
 import { checkpointInputs, directoryCacheInputs, keyedConfig, keyedEnv, packageIdentity, type InputsBuild } from '#core/pipeline/checkpoints-inputs.js';
 import { changesText, checkpointKey, inputChanges, type Inputs } from '#core/pipeline/checkpoints-key.js';
@@ -17,27 +18,7 @@ import { tmpDir, writeTree } from '../helpers/tmp.js';
 const X = { text: '#!/bin/sh\necho hi\n', mode: 0o755 };
 
 function config(over: Partial<ResolvedConfig> = {}): ResolvedConfig {
-  return {
-    baseDir: '/src',
-    elements: ['probe'],
-    elementsPath: ['/src/elements'],
-    arch: 'amd64',
-    name: '/out/one/image',
-    types: ['qcow2'],
-    packages: [],
-    env: {},
-    cacheDir: '/var/cache/dib',
-    fsType: 'ext4',
-    installType: 'source',
-    checksum: false,
-    compress: true,
-    skipBase: false,
-    offline: false,
-    noCache: false,
-    refresh: false,
-    workDir: '/tmp',
-    ...over,
-  } as ResolvedConfig;
+  return testConfig({ baseDir: '/src', elements: ['probe'], elementsPath: ['/src/elements'], name: '/out/one/image', types: ['qcow2'], cacheDir: '/var/cache/dib', workDir: '/tmp', ...over });
 }
 
 /** The environment a build of `name` in work dir `work` gets (the values DIB sets per build). */

@@ -3,6 +3,7 @@
  * as DIB records them before anything runs, never the defaults elements add.
  */
 import test from 'ava';
+import { testConfig } from '@dib/core/testing';
 import { defineElement, type ResolvedElement } from '@dib/core';
 import { buildEnvironment } from '#core/pipeline/environment.js';
 
@@ -14,26 +15,15 @@ const el = (name: string, environment: ResolvedElement['element']['environment']
 });
 
 test("DIB_ENV records the caller's DIB_* only, not element defaults or dib's standard variables", (t) => {
-  const config = {
+  const config = testConfig({
     baseDir: '/',
     elements: ['a', 'b'],
-    elementsPath: [],
-    arch: 'amd64',
     name: '/out/img',
-    types: ['tar' as const],
-    packages: [],
     env: { DIB_RELEASE: 'bookworm', DIB_SITE: 'x"y', http_proxy: 'http://p:3128' },
     cacheDir: '/cache',
-    fsType: 'ext4',
-    installType: 'source',
     checksum: true,
-    compress: true,
-    skipBase: false,
-    offline: false,
-    noCache: false,
-    refresh: false,
     workDir: '/tmp',
-  };
+  });
   const elements = [el('a', { DIB_A_DEFAULT: '1' }), el('b', (env) => ({ DIB_B_FN: `${env.DIB_RELEASE}-fn` }))];
   const env = buildEnvironment({ config, elements, envOrder: elements, argv: ['build', 'a'] });
   // the build sees everything

@@ -122,16 +122,22 @@ function scopeOf(log: Logger): string | undefined {
   return log instanceof EventLogger ? log.scope : undefined;
 }
 
-function defaultConfig(work: string, elements: readonly ResolvedElement[], over: Partial<ResolvedConfig>, env: Env): ResolvedConfig {
+/**
+ * A complete resolved config for a unit test: the work dir's paths (`workDir`, default the OS
+ * temp dir), dib's defaults for the rest, then `over` — what `dib build` would resolve with
+ * nothing set, without reading a config file or the environment.
+ */
+export function testConfig(over: Partial<ResolvedConfig> = {}): ResolvedConfig {
+  const work = over.workDir ?? os.tmpdir();
   return {
     baseDir: work,
-    elements: elements.map((e) => e.name),
+    elements: [],
     elementsPath: [],
-    arch: env.ARCH ?? 'amd64',
+    arch: 'amd64',
     name: path.join(work, 'image'),
     types: ['tar'],
     packages: [],
-    env,
+    env: {},
     cacheDir: path.join(work, 'cache'),
     fsType: 'ext4',
     installType: 'source',
@@ -144,6 +150,10 @@ function defaultConfig(work: string, elements: readonly ResolvedElement[], over:
     workDir: work,
     ...over,
   };
+}
+
+function defaultConfig(work: string, elements: readonly ResolvedElement[], over: Partial<ResolvedConfig>, env: Env): ResolvedConfig {
+  return testConfig({ workDir: work, elements: elements.map((e) => e.name), arch: env.ARCH ?? 'amd64', env, ...over });
 }
 
 /** Make a test build: the elements applied on the real hooks, a work dir and an image tree. */
