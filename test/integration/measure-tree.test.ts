@@ -104,3 +104,31 @@ root('an ESP made from a layered tree is the ESP made from a plain one, byte for
     if (!(await fs.readFile('/proc/self/mountinfo', 'utf8')).includes(dir)) await fs.remove(dir);
   }
 });
+
+root("the same tree measures the same, whatever its directories' history or layers", async (t) => {
+  // an ext4 directory never shrinks, and an overlay directory reports its top layer's size:
+  // st_size of a directory says how it came to be, not what it holds
+  const dir = await fs.mkdtemp('/var/tmp/dib-measure-dirs-');
+  const plain = path.join(dir, 'plain');
+  const lower = path.join(dir, 'lower');
+  const scratch = path.join(dir, 'scratch');
+  const tree = path.join(dir, 'tree');
+  const layout = planLayout(SMALL_EFI, 'test', { fsType: 'ext4', arch: 'amd64' });
+  const kept = Array.from({ length: 50 }, (_, i) => `kept-file-with-a-long-name-${i}`);
+  let mounted = false;
+  try {
+    for (let i = 0; i < 600; i++) await fs.outputFile(path.join(plain, 'usr/bin', `gone-file-with-a-long-name-${i}`), '');
+    for (let i = 0; i < 600; i++) await fs.remove(path.join(plain, 'usr/bin', `gone-file-with-a-long-name-${i}`));
+    for (const n of kept) await fs.outputFile(path.join(plain, 'usr/bin', n), n);
+    for (const n of kept.slice(0, 25)) await fs.outputFile(path.join(lower, 'usr/bin', n), n);
+    for (const d of [`${scratch}/upper`, `${scratch}/work`, tree]) await fs.ensureDir(d);
+    await execa('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${scratch}/upper,workdir=${scratch}/work`, tree]);
+    mounted = true;
+    for (const n of kept.slice(25)) await fs.outputFile(path.join(tree, 'usr/bin', n), n);
+    t.log(`usr/bin st_size: plain ${(await fs.stat(path.join(plain, 'usr/bin'))).size}, layered ${(await fs.stat(path.join(tree, 'usr/bin'))).size}`);
+    t.deepEqual([...measureTree(tree, layout)], [...measureTree(plain, layout)]);
+  } finally {
+    if (mounted) await execa('umount', [tree], { reject: false });
+    if (!(await fs.readFile('/proc/self/mountinfo', 'utf8')).includes(dir)) await fs.remove(dir);
+  }
+});

@@ -15,6 +15,18 @@ import { alignUp } from './size.js';
 
 const BLOCK = 4096;
 
+/**
+ * What a directory takes, from its names alone (ext4's linear format: 8 bytes and the name
+ * padded to 4 per entry, `.` and `..` included), never from its st_size: that depends on the
+ * directory's history (an ext4 directory never shrinks) and, in a layered tree, on which layer
+ * it came from, so the same tree would get another filesystem size.
+ */
+function directoryBytes(names: readonly string[]): number {
+  let bytes = 24;
+  for (const n of names) bytes += 8 + alignUp(Buffer.byteLength(n), 4);
+  return Math.max(alignUp(bytes, BLOCK), BLOCK);
+}
+
 /** Bytes of content per mount point of the layout (every mount point is a key). */
 export function measureTree(treeDir: string, layout: DiskLayout): Map<string, number> {
   const points = new Set(layout.mountPoints);
@@ -29,13 +41,18 @@ export function measureTree(treeDir: string, layout: DiskLayout): Map<string, nu
   );
   const seen = new Set<string>();
 
+  const add = (point: string, bytes: number) => usage.set(point, (usage.get(point) ?? 0) + bytes);
+
+  // `owner`: the filesystem this directory's entries live in
   const walk = (abs: string, rel: string, owner: string) => {
     let entries;
     try {
       entries = readdirSync(abs, { withFileTypes: true });
     } catch {
+      add(owner, BLOCK);
       return;
     }
+    add(owner, directoryBytes(entries.map((e) => e.name)));
     for (const e of entries) {
       const childAbs = join(abs, e.name);
       const childRel = rel === '/' ? `/${e.name}` : `${rel}/${e.name}`;
@@ -46,19 +63,23 @@ export function measureTree(treeDir: string, layout: DiskLayout): Map<string, nu
         continue;
       }
       if (mounted.has(childAbs)) continue;
-      let o = owner;
-      if (e.isDirectory() && points.has(childRel)) o = childRel;
-      if (st.nlink > 1 && !st.isDirectory()) {
+      if (st.isDirectory()) {
+        if (points.has(childRel)) {
+          // the mount point is an empty directory of the parent filesystem; its entries are
+          // the root directory of its own
+          add(owner, BLOCK);
+          walk(childAbs, childRel, childRel);
+        } else walk(childAbs, childRel, owner);
+        continue;
+      }
+      if (st.nlink > 1) {
         const key = `${st.dev}:${st.ino}`;
         if (seen.has(key)) continue;
         seen.add(key);
       }
-      // the mount point directory itself belongs to the parent filesystem
-      usage.set(owner, (usage.get(owner) ?? 0) + (st.isFile() || st.isDirectory() || (st.isSymbolicLink() && st.size > 60) ? Math.max(alignUp(st.size, BLOCK), BLOCK) : BLOCK));
-      if (st.isDirectory()) walk(childAbs, childRel, o);
+      add(owner, st.isFile() || (st.isSymbolicLink() && st.size > 60) ? Math.max(alignUp(st.size, BLOCK), BLOCK) : BLOCK);
     }
   };
-  usage.set('/', (usage.get('/') ?? 0) + BLOCK);
   walk(root, '/', '/');
   return usage;
 }
