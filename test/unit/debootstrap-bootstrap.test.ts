@@ -3,6 +3,7 @@
  * except for the owner check, which is skipped when not root). tar and zstd are real.
  */
 import test from 'ava';
+import { tmpDir } from '../helpers/tmp.js';
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, stat, truncate, utimes, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -14,7 +15,7 @@ import { bootstrapRoot } from '@dib/element-debootstrap';
 const isRoot = process.getuid?.() === 0;
 
 async function setup() {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'dib-bootstrap-unit-'));
+  const dir = await tmpDir('dib-bootstrap-unit-');
   const keyring = path.join(dir, 'keyring.gpg');
   await writeFile(keyring, 'not really a keyring');
   const env = { DISTRO_NAME: 'debian', DIB_RELEASE: 'bookworm', DIB_DISTRIBUTION_MIRROR: 'http://deb.example/debian', ARCH: 'amd64', DIB_APT_KEYRING: keyring, DIB_DEBOOTSTRAP_TOOL: 'mmdebstrap' };

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { tmpDir } from '../helpers/tmp.js';
 import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,7 +46,7 @@ test('things that do not shape the root leave the key alone', (t) => {
 });
 
 test('digestKeyring hashes content (file) or names and contents (directory)', async (t) => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'dib-keyring-'));
+  const dir = await tmpDir('dib-keyring-');
   await writeFile(path.join(dir, 'a.gpg'), 'AAA');
   await writeFile(path.join(dir, 'b.gpg'), 'AAA');
   t.is(await digestKeyring(path.join(dir, 'a.gpg')), await digestKeyring(path.join(dir, 'b.gpg')));

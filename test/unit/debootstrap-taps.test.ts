@@ -1,4 +1,5 @@
 import test from 'ava';
+import { tmpDir } from '../helpers/tmp.js';
 import { mkdir, mkdtemp, readFile, stat, symlink, writeFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -17,7 +18,7 @@ async function registered(...elements: Element[]) {
 }
 
 async function fakeCtx(env: Record<string, string>) {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'dib-taps-'));
+  const root = await tmpDir('dib-taps-');
   const runs: string[] = [];
   const target: CommandRunner = {
     withLogger: () => target,
@@ -93,10 +94,10 @@ test('debian-locale-gen and cleanup-debootstrap', async (t) => {
 
 test('files are written inside the target even through absolute symlinks', async (t) => {
   const { root } = await fakeCtx({});
-  const outside = await mkdtemp(path.join(os.tmpdir(), 'dib-outside-'));
+  const outside = await tmpDir('dib-outside-');
   await mkdir(path.join(root, 'etc'), { recursive: true });
   await symlink(outside, path.join(root, 'etc/network'));
-  const victim = await mkdtemp(path.join(os.tmpdir(), 'dib-victim-'));
+  const victim = await tmpDir('dib-victim-');
   await writeFile(path.join(victim, 'file'), 'v');
   await symlink(path.join(victim, 'file'), path.join(root, 'etc/hostname'));
   await writeTargetFile(root, 'etc/network/interfaces', 'x\n');

@@ -76,7 +76,7 @@ test('environment.d fragments are sourced bytewise, with set -u, and only export
 });
 
 test('get_image_element_array is an exported bash function usable with declare -A, reading the element list from a file', async (t) => {
-  const dir = await fs.mkdtemp(path.join(process.env.TMPDIR ?? '/tmp', 'dib-elarray-'));
+  const dir = await tmpDir('dib-elarray-');
   await writeElementListFiles(dir, [
     { name: 'b-el', dir: '/e/b' },
     { name: 'a-el', dir: '/e/a' },

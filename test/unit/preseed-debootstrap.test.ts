@@ -6,6 +6,7 @@
  * the cache key.
  */
 import test from 'ava';
+import { tmpDir } from '../helpers/tmp.js';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -69,7 +70,7 @@ const ELEMENTS = (): ResolvedElement[] => [
 ];
 
 async function rootTap(extraEnv: Record<string, string>) {
-  const keyring = path.join(await mkdtemp(path.join(tmpdir(), 'dib-keyring-')), 'keyring.gpg');
+  const keyring = path.join(await tmpDir('dib-keyring-'), 'keyring.gpg');
   await writeFile(keyring, 'not really a keyring');
   const h = await createHarness({ elements: ELEMENTS(), env: { DIB_DISTRIBUTION_MIRROR: 'http://deb.example/debian', DIB_DEBOOTSTRAP_TOOL: 'mmdebstrap', DIB_DEBOOTSTRAP_CACHE: '0', DIB_APT_KEYRING: keyring, ...extraEnv } });
   const calls: string[][] = [];

@@ -4,6 +4,7 @@
  * mapped through each element's pkg-map, for the OS bootstrap to put into the cached root.
  */
 import test from 'ava';
+import { tmpDir } from '../helpers/tmp.js';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,7 +99,7 @@ test('harness layouts: mbr, gpt, and arm64 (EFI only, its own kernel)', async (t
 });
 
 async function userElement(files: Record<string, string>): Promise<ResolvedElement> {
-  const dir = await mkdtemp(join(tmpdir(), 'dib-preseed-el-'));
+  const dir = await tmpDir('dib-preseed-el-');
   await mkdir(dir, { recursive: true });
   for (const [f, text] of Object.entries(files)) await writeFile(join(dir, f), text);
   return dirElement('my-element', dir);
@@ -137,7 +138,7 @@ const MY_MAP = JSON.stringify({
 test("a user element: pkg-map renames, arch, when and python filters, uninstall and build-only left out", async (t) => {
   const el = await userElement({ 'package-installs.yaml': MY_PACKAGES, 'pkg-map': MY_MAP });
   // another element removes two of its packages in a later phase
-  const remover = await mkdtemp(join(tmpdir(), 'dib-preseed-rm-'));
+  const remover = await tmpDir('dib-preseed-rm-');
   await writeFile(join(remover, 'package-installs.yaml'), 'removed-later:\n  phase: post-install.d\n  uninstall: true\n');
   const rm = dirElement('remover', remover);
   const run = async (env: Env, config = {}) => {

@@ -12,6 +12,7 @@
  *   await t.dispose();
  */
 import fs from 'fs-extra';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import type { ResolvedConfig } from '../config/schema.js';
@@ -156,9 +157,28 @@ function defaultConfig(work: string, elements: readonly ResolvedElement[], over:
   return testConfig({ workDir: work, elements: elements.map((e) => e.name), arch: env.ARCH ?? 'amd64', env, ...over });
 }
 
-/** Make a test build: the elements applied on the real hooks, a work dir and an image tree. */
+/** Work dirs of test builds not disposed of yet: removed when the test process exits. */
+const leftAtExit = new Set<string>();
+let exitHook = false;
+
+function removeAtExit(dir: string): void {
+  if (!exitHook) {
+    exitHook = true;
+    process.once('exit', () => {
+      // never through a mount a `commands: 'real'` test left behind
+      for (const d of leftAtExit) spawnSync('rm', ['-rf', '--one-file-system', d]);
+    });
+  }
+  leftAtExit.add(dir);
+}
+
+/**
+ * Make a test build: the elements applied on the real hooks, a work dir and an image tree.
+ * `dispose()` removes the work dir; one a test never disposes of goes when its process exits.
+ */
 export async function createTestBuild(opts: TestBuildOptions): Promise<TestBuild> {
   const work = await fs.mkdtemp(path.join(opts.workDir ?? os.tmpdir(), 'dib-test-build.'));
+  removeAtExit(work);
   const given = opts.elements.map(asResolved);
   const byName = new Map(given.map((e) => [e.name, e]));
   const resolver = new ElementResolver({ baseDir: opts.config?.baseDir ?? process.cwd(), elementsPath: opts.config?.elementsPath ?? [] });
@@ -240,6 +260,7 @@ export async function createTestBuild(opts: TestBuildOptions): Promise<TestBuild
     async dispose() {
       const failed = await build.cleanup.unwind();
       await fs.remove(work).catch(() => undefined);
+      leftAtExit.delete(work);
       return failed;
     },
   };
