@@ -5,8 +5,8 @@
  * covers only what mke2fs makes itself (the superblock, lost+found, the journal). So after
  * mke2fs, every in-use inode gets atime = ctime = crtime = the epoch and mtime clamped to it,
  * nanoseconds cleared where clamped, and its checksum recomputed (metadata_csum), as
- * e2fsprogs computes it (lib/ext2fs/csum.c). Group descriptors, bitmaps and the superblock are
- * not touched: only inode times change, so nothing else needs a new checksum.
+ * e2fsprogs computes it (lib/ext2fs/csum.c). Group descriptors and bitmaps are not touched;
+ * the superblock and its backups lose their I/O counter (`s_kbytes_written`), nothing else.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { DibError } from '../errors.js';
@@ -64,6 +64,8 @@ function setTime(inode: Buffer, at: number, extraAt: number | undefined, seconds
 }
 
 interface Geometry {
+  firstData: number;
+  blocksPerGroup: number;
   blockSize: number;
   inodesPerGroup: number;
   inodeSize: number;
@@ -90,6 +92,8 @@ async function geometry(fh: FileHandle, offset: number): Promise<Geometry> {
   const firstData = sb.readUInt32LE(0x14);
   const blocksPerGroup = sb.readUInt32LE(0x20);
   const g: Geometry = {
+    firstData,
+    blocksPerGroup,
     blockSize,
     inodesPerGroup: sb.readUInt32LE(0x28),
     inodeSize: sb.readUInt32LE(0x4c) >= 1 ? sb.readUInt16LE(0x58) : 128,
@@ -145,10 +149,36 @@ export async function clampExtTimes(file: string, offset: number, epoch: number)
       }
       if (dirty) await fh.write(inodes, 0, inodes.length, tableAt);
     }
+    await clearLifetimeWrites(fh, g, offset);
     await fh.sync();
     return changed;
   } finally {
     await fh.close();
+  }
+}
+
+const S_KBYTES_WRITTEN = 0x178;
+const S_BLOCK_GROUP_NR = 0x5a;
+const S_CHECKSUM = 0x3fc;
+
+/**
+ * `s_kbytes_written` ("Lifetime writes") counts the bytes mke2fs happened to write — I/O, not
+ * content: the same tree read through an overlay or from a plain directory gives other counts.
+ * With SOURCE_DATE_EPOCH it is 0 in the superblock and in each backup (their checksums
+ * recomputed, as ext2fs_superblock_csum: crc32c of the bytes before s_checksum).
+ */
+async function clearLifetimeWrites(fh: FileHandle, g: Geometry, offset: number): Promise<void> {
+  const copies = [offset + SUPERBLOCK];
+  for (let group = 1; group < g.groups; group++) copies.push(offset + (g.firstData + group * g.blocksPerGroup) * g.blockSize);
+  for (const [n, at] of copies.entries()) {
+    const sb = Buffer.alloc(1024);
+    const { bytesRead } = await fh.read(sb, 0, 1024, at);
+    // a group without a backup (sparse_super) holds data there: only real copies are touched
+    if (bytesRead !== 1024 || sb.readUInt16LE(0x38) !== MAGIC || (n > 0 && sb.readUInt16LE(S_BLOCK_GROUP_NR) !== n)) continue;
+    if (sb.readBigUInt64LE(S_KBYTES_WRITTEN) === 0n) continue;
+    sb.writeBigUInt64LE(0n, S_KBYTES_WRITTEN);
+    if (g.csumSeed !== undefined) sb.writeUInt32LE(crc32c(0xffffffff, sb.subarray(0, S_CHECKSUM)) >>> 0, S_CHECKSUM);
+    await fh.write(sb, 0, 1024, at);
   }
 }
 
