@@ -11,8 +11,7 @@
  * label (`--invariant`) and mtools' (which keeps each file's clamped mtime, in UTC).
  */
 import { mkdir, mkdtemp, open, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { CommandRunner, Logger } from '../vocabulary.js';
 import { DibError } from '../errors.js';
 import { clampExtTimes } from './ext-times.js';
@@ -143,7 +142,9 @@ export async function makeFilesystem(o: MakeFilesystemOptions): Promise<void> {
       // tree lists them in (a plain directory and a layered tree list them differently).
       // Subdirectories go in as empty stand-ins with their times (mcopy -s -m keeps a
       // directory's mtime), and are filled on their own turn.
-      const standIns = await mkdtemp(join(tmpdir(), 'dib-vfat-'));
+      // beside the image being written (the build's work dir, which the sandbox sweeps after a
+      // SIGKILL), not in the host's /tmp
+      const standIns = await mkdtemp(join(dirname(file), '.dib-vfat-'));
       try {
         for (const [n, level] of levels.entries()) {
           const args: string[] = [];
