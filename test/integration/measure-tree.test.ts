@@ -85,8 +85,12 @@ root('an ESP made from a layered tree is the ESP made from a plain one, byte for
     mounted = true;
     for (const [rel, text] of Object.entries(files)) if (!inLower(rel)) await fs.outputFile(path.join(tree, rel), text);
     const epoch = 1_700_000_000;
+    // every file and directory at the epoch, as the tree's normalisation leaves them (FAT keeps
+    // times to 2 s: directories made a moment apart would otherwise differ under load)
     const stamp = async (root: string) => {
-      for (const rel of Object.keys(files)) await fs.utimes(path.join(root, rel), epoch, epoch);
+      for (const rel of Object.keys(files)) {
+        for (let p = rel; p !== '.'; p = path.dirname(p)) await fs.utimes(path.join(root, p), epoch, epoch);
+      }
     };
     await stamp(plain);
     await stamp(tree);
